@@ -34,4 +34,8 @@ interface IBondingManager {
 
     /// @notice Stake delegated to `transcoder` right now (its own bond plus its delegators').
     function transcoderTotalStake(address transcoder) external view returns (uint256);
+
+    /// @notice The cuts in force this round for `transcoder`, in parts per million: rewardCut is the share of LPT
+    ///         rewards it keeps, feeShare the share of ETH fees it passes to delegators.
+    function transcoderCuts(address transcoder) external view returns (uint256 rewardCutPpm, uint256 feeSharePpm);
 }
