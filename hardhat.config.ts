@@ -29,7 +29,15 @@ export default defineConfig({
   },
   networks: {
     hardhat: { type: "edr-simulated", chainType: "l1", allowUnlimitedContractSize: false },
-    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // The embedded local chain (`npm run chain`): instant mining for transactions plus a block every second, so
+    // rounds pass on their own while a newcomer watches.
+    localnode: {
+      type: "edr-simulated",
+      chainType: "l1",
+      chainId: 31337,
+      mining: { auto: true, interval: 1000 },
+    },
+    localhost: { type: "http", chainType: "l1", url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
     // Any EVM chain (Arbitrum, a testnet, another local node): RPC_URL and DEPLOYER_PRIVATE_KEY from the environment.
     custom: {
       type: "http",

@@ -1,0 +1,107 @@
+// Deploys and wires the whole on-chain protocol. Used by scripts/deploy.ts and by the contract tests, so the
+// tests exercise exactly what a deployment produces.
+import type { Address, Hash } from "viem";
+import type { ContractReturnType, HardhatViemHelpers, PublicClient } from "@nomicfoundation/hardhat-viem/types";
+import { LOCAL_PARAMS, type ProtocolParams } from "./protocol-params.ts";
+
+/** The contract names written to the deployments file, in deployment order. */
+export const CONTRACT_NAMES = [
+  "LivepeerToken",
+  "RoundsManager",
+  "BondingManager",
+  "Minter",
+  "TicketBroker",
+  "ServiceRegistry",
+] as const;
+export type ContractName = (typeof CONTRACT_NAMES)[number];
+
+export interface Protocol {
+  token: ContractReturnType<"LivepeerToken">;
+  rounds: ContractReturnType<"RoundsManager">;
+  bondingManager: ContractReturnType<"BondingManager">;
+  minter: ContractReturnType<"Minter">;
+  ticketBroker: ContractReturnType<"TicketBroker">;
+  serviceRegistry: ContractReturnType<"ServiceRegistry">;
+  params: ProtocolParams;
+  deployer: Address;
+  addresses: Record<ContractName, Address>;
+}
+
+/** Deploys every contract, wires them together and grants the Minter its mint role. */
+export async function deployStreamflow(viem: HardhatViemHelpers, params: ProtocolParams = LOCAL_PARAMS): Promise<Protocol> {
+  const [deployerClient] = await viem.getWalletClients();
+  if (!deployerClient) throw new Error("no deployer account: configure one for this network");
+  const deployer = deployerClient.account.address;
+  const publicClient = await viem.getPublicClient();
+  const wait = async (hash: Hash) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`wiring transaction ${hash} reverted`);
+  };
+
+  const token = await viem.deployContract("LivepeerToken", [deployer]);
+  const rounds = await viem.deployContract("RoundsManager", [params.roundLengthBlocks]);
+  const bondingManager = await viem.deployContract("BondingManager", [
+    token.address,
+    rounds.address,
+    params.unbondingPeriodRounds,
+    params.minActiveStake,
+    params.cutNoticePeriodRounds,
+  ]);
+  const minter = await viem.deployContract("Minter", [
+    token.address,
+    rounds.address,
+    bondingManager.address,
+    params.inflationPpb,
+    params.inflationChangePpb,
+    params.targetBondingRatePpb,
+  ]);
+  const ticketBroker = await viem.deployContract("TicketBroker", [
+    bondingManager.address,
+    rounds.address,
+    minter.address,
+    params.unlockPeriodRounds,
+    params.ticketValidityPeriodRounds,
+  ]);
+  const serviceRegistry = await viem.deployContract("ServiceRegistry", [bondingManager.address]);
+
+  await wait(await rounds.write.setProtocolContracts([bondingManager.address, minter.address]));
+  await wait(await bondingManager.write.setMinter([minter.address]));
+  await wait(await bondingManager.write.setTicketBroker([ticketBroker.address]));
+  await wait(await minter.write.setTicketBroker([ticketBroker.address]));
+  // Genesis: the deployer mints the initial supply once, then only the Minter can ever mint.
+  const minterRole = await token.read.MINTER_ROLE();
+  if (params.genesisSupply > 0n) {
+    await wait(await token.write.grantRole([minterRole, deployer]));
+    await wait(await token.write.mint([deployer, params.genesisSupply]));
+    await wait(await token.write.revokeRole([minterRole, deployer]));
+  }
+  await wait(await token.write.grantRole([minterRole, minter.address]));
+
+  return {
+    token,
+    rounds,
+    bondingManager,
+    minter,
+    ticketBroker,
+    serviceRegistry,
+    params,
+    deployer,
+    addresses: {
+      LivepeerToken: token.address,
+      RoundsManager: rounds.address,
+      BondingManager: bondingManager.address,
+      Minter: minter.address,
+      TicketBroker: ticketBroker.address,
+      ServiceRegistry: serviceRegistry.address,
+    },
+  };
+}
+
+/** Initializes the current round unless it already is (deploy does this so the protocol is usable at once). */
+export async function initializeRoundIfNeeded(protocol: Protocol, publicClient: PublicClient): Promise<bigint> {
+  if (!(await protocol.rounds.read.currentRoundInitialized())) {
+    const hash = await protocol.rounds.write.initializeRound();
+    await publicClient.waitForTransactionReceipt({ hash });
+  }
+  return protocol.rounds.read.currentRound();
+}
