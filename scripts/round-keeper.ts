@@ -18,7 +18,8 @@ const publicClient = await viem.getPublicClient();
 console.log(`Round keeper watching ${deployments.contracts.RoundsManager}`);
 for (;;) {
   try {
-    if (!(await rounds.read.currentRoundInitialized())) {
+    // The pending block is where initializeRound would land: checking it starts each round without a block of delay.
+    if (!(await rounds.read.currentRoundInitialized({ blockTag: "pending" }))) {
       const hash = await rounds.write.initializeRound();
       await publicClient.waitForTransactionReceipt({ hash });
       console.log(`round ${await rounds.read.currentRound()} initialized`);

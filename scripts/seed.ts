@@ -47,18 +47,20 @@ const wallet = (i: number) => {
 };
 
 /**
- * Stake-changing calls need the current round initialized, and rounds pass every few seconds on the local chain:
- * initialize it if nobody has, and retry once when a round boundary falls between the check and the call.
+ * Stake-changing calls need the current round initialized, and rounds pass every few seconds on the local chain.
+ * The check reads the pending block (where the call will land), initializes the round if nobody has, and retries
+ * when a round boundary still falls between the check and the call.
  */
 async function inRound(action: () => Promise<`0x${string}`>): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    if (!(await rounds.read.currentRoundInitialized())) {
-      await rounds.write.initializeRound().then(wait, () => undefined); // a keeper may have done it meanwhile
+  const ATTEMPTS = 3;
+  for (let attempt = 1; ; attempt++) {
+    if (!(await rounds.read.currentRoundInitialized({ blockTag: "pending" }))) {
+      await rounds.write.initializeRound().then(wait, () => undefined); // the round keeper may have done it meanwhile
     }
     try {
       return await wait(await action());
     } catch (error) {
-      if (attempt > 0 || !(error as Error).message.includes("CurrentRoundNotInitialized")) throw error;
+      if (attempt >= ATTEMPTS || !(error as Error).message.includes("CurrentRoundNotInitialized")) throw error;
     }
   }
 }

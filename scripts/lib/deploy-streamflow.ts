@@ -4,16 +4,9 @@ import type { Address, Hash } from "viem";
 import type { ContractReturnType, HardhatViemHelpers, PublicClient } from "@nomicfoundation/hardhat-viem/types";
 import { LOCAL_PARAMS, type ProtocolParams } from "./protocol-params.ts";
 
-/** The contract names written to the deployments file, in deployment order. */
-export const CONTRACT_NAMES = [
-  "LivepeerToken",
-  "RoundsManager",
-  "BondingManager",
-  "Minter",
-  "TicketBroker",
-  "ServiceRegistry",
-] as const;
-export type ContractName = (typeof CONTRACT_NAMES)[number];
+import type { ContractName } from "../../src/lib/chain/deployments.ts";
+
+export type { ContractName };
 
 export interface Protocol {
   token: ContractReturnType<"LivepeerToken">;

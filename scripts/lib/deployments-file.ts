@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Protocol } from "./deploy-streamflow.ts";
+import { DEPLOYMENTS_PATH_ENV, parseDeployments } from "../../src/lib/chain/deployments.ts";
 
 export interface DeploymentsFile {
   chainId: number;
@@ -14,7 +15,7 @@ export interface DeploymentsFile {
 
 /** Where a network's deployments live unless STREAMFLOW_DEPLOYMENTS names another path. */
 export function deploymentsPath(networkName: string): string {
-  return resolve(process.env.STREAMFLOW_DEPLOYMENTS ?? `deployments/${networkName}.json`);
+  return resolve(process.env[DEPLOYMENTS_PATH_ENV] ?? `deployments/${networkName}.json`);
 }
 
 export function toDeploymentsFile(
@@ -34,7 +35,9 @@ export function toDeploymentsFile(
   };
 }
 
+/** Writes the file after checking it against the schema its readers (web app, node) use. */
 export async function writeDeploymentsFile(path: string, file: DeploymentsFile): Promise<void> {
+  parseDeployments(file, path);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, JSON.stringify(file, null, 2) + "\n");
 }

@@ -43,11 +43,20 @@ export async function giveLpt(p: TestProtocol, to: Address, amount: bigint): Pro
   await p.token.write.transfer([to, amount]);
 }
 
+/**
+ * Initializes the current round if the chain has moved into a new one: every stake-changing call needs it, and a
+ * few transactions are enough to cross a 20-block round.
+ */
+export async function ensureRoundInitialized(p: TestProtocol): Promise<void> {
+  if (!(await p.rounds.read.currentRoundInitialized())) await p.rounds.write.initializeRound();
+}
+
 /** Gives `wallet` LPT, approves the BondingManager and bonds `amount` of it to `to`. */
 export async function bondFrom(p: TestProtocol, wallet: WalletClient, amount: bigint, to: Address): Promise<void> {
   const account = wallet.account;
   await giveLpt(p, account.address, amount);
   await p.token.write.approve([p.bondingManager.address, amount], { account });
+  await ensureRoundInitialized(p);
   await p.bondingManager.write.bond([amount, to], { account });
 }
 
@@ -64,6 +73,7 @@ export async function registerOrchestrator(
   { stake, rewardCutPpm = 100_000n, feeSharePpm = 500_000n }: OrchestratorOptions,
 ): Promise<Address> {
   await bondFrom(p, wallet, stake, wallet.account.address);
+  await ensureRoundInitialized(p);
   await p.bondingManager.write.transcoder([rewardCutPpm, feeSharePpm], { account: wallet.account });
   return wallet.account.address;
 }
