@@ -17,6 +17,19 @@ export interface TestProtocol extends Protocol {
   networkHelpers: NetworkHelpers;
 }
 
+/** Ten of the chain's dev accounts, typed as a tuple so that destructuring needs no undefined checks. */
+export type DevWallets = [
+  WalletClient, WalletClient, WalletClient, WalletClient, WalletClient,
+  WalletClient, WalletClient, WalletClient, WalletClient, WalletClient,
+];
+
+/** The chain's first ten dev wallets; #0 is the deployer (and genesis LPT holder). */
+export async function devWallets(viem: HardhatViemHelpers): Promise<DevWallets> {
+  const wallets = await viem.getWalletClients();
+  if (wallets.length < 10) throw new Error(`the test chain has ${wallets.length} dev accounts; 10 are needed`);
+  return wallets.slice(0, 10) as DevWallets;
+}
+
 /** Deploys everything and initializes the first round. */
 export async function deployProtocol(
   viem: HardhatViemHelpers,
