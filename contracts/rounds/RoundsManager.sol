@@ -16,14 +16,16 @@ contract RoundsManager is IRoundsManager, Ownable {
 
     event ProtocolContractsSet(address bondingManager, address minter);
 
-    /// @notice Round length in blocks.
-    uint256 public roundLength;
-    /// @notice The round in which the round length last changed, and that round's first block: together they keep
-    ///         round numbers continuous across a change of length.
-    uint256 public lastRoundLengthUpdateRound;
-    uint256 public lastRoundLengthUpdateStartBlock;
-    /// @inheritdoc IRoundsManager
-    uint256 public lastInitializedRound;
+    /// @dev Everything currentRound() reads, packed in one storage slot: every ticket redemption and stake change
+    ///      asks for the current round, so one cold read instead of three saves ~4k gas each time.
+    struct Clock {
+        uint64 roundLength; // blocks per round
+        uint64 lastRoundLengthUpdateRound; // the round in which the length last changed…
+        uint64 lastRoundLengthUpdateStartBlock; // …and its first block: round numbers stay continuous across changes
+        uint64 lastInitializedRound;
+    }
+
+    Clock private _clock;
 
     IBondingManager public bondingManager;
     IMinter public minter;
@@ -32,10 +34,13 @@ contract RoundsManager is IRoundsManager, Ownable {
 
     /// @param roundLengthBlocks Length of a round in blocks (small on a local chain, e.g. 20; ~5760 on L1).
     constructor(uint256 roundLengthBlocks) Ownable(msg.sender) {
-        if (roundLengthBlocks == 0) revert InvalidRoundLength(roundLengthBlocks);
-        roundLength = roundLengthBlocks;
-        lastRoundLengthUpdateStartBlock = (block.number / roundLengthBlocks) * roundLengthBlocks;
-        lastRoundLengthUpdateRound = block.number / roundLengthBlocks;
+        _requireValidRoundLength(roundLengthBlocks);
+        _clock = Clock({
+            roundLength: uint64(roundLengthBlocks),
+            lastRoundLengthUpdateRound: uint64(block.number / roundLengthBlocks),
+            lastRoundLengthUpdateStartBlock: uint64((block.number / roundLengthBlocks) * roundLengthBlocks),
+            lastInitializedRound: 0
+        });
     }
 
     /// @notice Wires the contracts notified at each round start. Once, by the owner (the deployer).
@@ -49,12 +54,12 @@ contract RoundsManager is IRoundsManager, Ownable {
     /// @notice Changes the round length from the current round on; the current round must be initialized so its
     ///         start block is settled.
     function setRoundLength(uint256 roundLengthBlocks) external onlyOwner {
-        if (roundLengthBlocks == 0) revert InvalidRoundLength(roundLengthBlocks);
+        _requireValidRoundLength(roundLengthBlocks);
         uint256 round = currentRound();
         if (!currentRoundInitialized()) revert RoundNotInitialized(round);
-        lastRoundLengthUpdateStartBlock = currentRoundStartBlock();
-        lastRoundLengthUpdateRound = round;
-        roundLength = roundLengthBlocks;
+        _clock.lastRoundLengthUpdateStartBlock = uint64(currentRoundStartBlock());
+        _clock.lastRoundLengthUpdateRound = uint64(round);
+        _clock.roundLength = uint64(roundLengthBlocks);
         emit RoundLengthUpdated(roundLengthBlocks);
     }
 
@@ -65,7 +70,7 @@ contract RoundsManager is IRoundsManager, Ownable {
         if (currentRoundInitialized()) revert RoundAlreadyInitialized(round);
         // The previous block's hash: known to everyone once this block is mined, unknowable before it.
         bytes32 blockHash = blockhash(block.number - 1);
-        lastInitializedRound = round;
+        _clock.lastInitializedRound = uint64(round);
         _blockHashForRound[round] = blockHash;
         bondingManager.setCurrentRoundTotalActiveStake();
         minter.setCurrentRewardTokens();
@@ -74,17 +79,43 @@ contract RoundsManager is IRoundsManager, Ownable {
 
     /// @inheritdoc IRoundsManager
     function currentRound() public view returns (uint256) {
-        return lastRoundLengthUpdateRound + (block.number - lastRoundLengthUpdateStartBlock) / roundLength;
+        Clock memory c = _clock;
+        return c.lastRoundLengthUpdateRound + (block.number - c.lastRoundLengthUpdateStartBlock) / c.roundLength;
     }
 
     /// @inheritdoc IRoundsManager
     function currentRoundStartBlock() public view returns (uint256) {
-        return lastRoundLengthUpdateStartBlock + (currentRound() - lastRoundLengthUpdateRound) * roundLength;
+        Clock memory c = _clock;
+        return c.lastRoundLengthUpdateStartBlock + (currentRound() - c.lastRoundLengthUpdateRound) * c.roundLength;
+    }
+
+    /// @inheritdoc IRoundsManager
+    function roundLength() external view returns (uint256) {
+        return _clock.roundLength;
+    }
+
+    /// @inheritdoc IRoundsManager
+    function lastInitializedRound() external view returns (uint256) {
+        return _clock.lastInitializedRound;
+    }
+
+    /// @notice The round in which the round length last changed.
+    function lastRoundLengthUpdateRound() external view returns (uint256) {
+        return _clock.lastRoundLengthUpdateRound;
+    }
+
+    /// @notice The first block of the round in which the round length last changed.
+    function lastRoundLengthUpdateStartBlock() external view returns (uint256) {
+        return _clock.lastRoundLengthUpdateStartBlock;
     }
 
     /// @inheritdoc IRoundsManager
     function currentRoundInitialized() public view returns (bool) {
         return _blockHashForRound[currentRound()] != bytes32(0);
+    }
+
+    function _requireValidRoundLength(uint256 roundLengthBlocks) private pure {
+        if (roundLengthBlocks == 0 || roundLengthBlocks > type(uint64).max) revert InvalidRoundLength(roundLengthBlocks);
     }
 
     /// @inheritdoc IRoundsManager
