@@ -155,8 +155,12 @@ contract BondingManager is MixinEarnings, Ownable {
     // ---------------------------------------------------------------- slashing
 
     /// @inheritdoc IBondingManager
+    /// @dev Needs the current round initialized, like every stake change: a slash before initialization would lower
+    ///      the round's total active stake but not the orchestrator's round-start stake, and the round's rewards
+    ///      would then add up to more than the Minter may mint.
     function slashTranscoder(address orchestrator, address finder, uint256 slashAmountPpm, uint256 finderFeePpm)
         external
+        currentRoundInitialized
     {
         if (msg.sender != verifier || verifier == address(0)) revert OnlyVerifier(msg.sender);
         if (slashAmountPpm > PPM) revert InvalidPpm(slashAmountPpm);

@@ -13,7 +13,8 @@ interface IBondingManager {
     function setCurrentRoundTotalActiveStake() external;
 
     /// @notice Slashes `orchestrator`'s own bonded stake by `slashAmountPpm`, paying `finder` `finderFeePpm` of the
-    ///         penalty; the rest is burned. Only the verifier contract.
+    ///         penalty; the rest is burned. Only the verifier contract, and only once the current round is initialized
+    ///         (CurrentRoundNotInitialized otherwise: call RoundsManager.initializeRound() first).
     function slashTranscoder(address orchestrator, address finder, uint256 slashAmountPpm, uint256 finderFeePpm) external;
 
     /// @notice Whether `transcoder` is in the active set of the current round (registered, stake >= minActiveStake
