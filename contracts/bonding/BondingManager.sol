@@ -74,27 +74,27 @@ contract BondingManager is MixinEarnings, Ownable {
 
     /// @notice Bonds `amount` more LPT of the caller's to `to`. If the caller is already bonded to another address,
     ///         its whole bond moves to `to` (amount may then be 0). Bonding to oneself registers as an orchestrator.
+    ///         Stake added or moved in earns from the next round on.
     function bond(uint256 amount, address to) external currentRoundInitialized {
         if (to == address(0)) revert ZeroAddress();
         _claimEarnings(msg.sender);
         Delegator storage d = _delegators[msg.sender];
         address oldDelegate = d.delegateAddress;
-        uint256 currentBond = d.bondedAmount;
         bool moving = oldDelegate != address(0) && oldDelegate != to;
         if (amount == 0 && !moving) revert ZeroAmount();
 
-        d.delegateAddress = to;
-        d.bondedAmount = currentBond + amount;
+        uint256 moved = moving ? uint256(d.bondedAmount) + d.pendingAmount : 0;
         if (moving || oldDelegate == address(0)) {
-            d.startRound = uint64(_currentRound() + 1);
-            _snapshotFactors(d, _orchestrators[to]);
+            // The new delegate is set before the old one is updated, so an orchestrator leaving itself unregisters.
+            d.delegateAddress = to;
+            d.startRound = uint48(_currentRound() + 1);
         }
-        if (moving) _setDelegatedAmount(oldDelegate, _orchestrators[oldDelegate].delegatedAmount - currentBond);
-        uint256 addedToDelegate = moving ? currentBond + amount : amount;
-        _setDelegatedAmount(to, _orchestrators[to].delegatedAmount + addedToDelegate);
+        if (moving) _removeStakeFrom(oldDelegate, d, moved);
+        if (moving || oldDelegate == address(0)) _snapshotFactors(d, _orchestrators[to]);
+        _addPendingStake(to, d, moved + amount);
         _totalBonded += amount;
 
-        emit Bond(to, oldDelegate, msg.sender, amount, d.bondedAmount);
+        emit Bond(to, oldDelegate, msg.sender, amount, uint256(d.bondedAmount) + d.pendingAmount);
         if (amount > 0) token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
@@ -104,24 +104,25 @@ contract BondingManager is MixinEarnings, Ownable {
         if (amount == 0) revert ZeroAmount();
         _claimEarnings(msg.sender);
         Delegator storage d = _delegators[msg.sender];
-        if (d.delegateAddress == address(0)) revert NotBonded(msg.sender);
-        if (amount > d.bondedAmount) revert InsufficientBond(d.bondedAmount, amount);
-
         address delegate = d.delegateAddress;
+        if (delegate == address(0)) revert NotBonded(msg.sender);
+        uint256 bonded = uint256(d.bondedAmount) + d.pendingAmount;
+        if (amount > bonded) revert InsufficientBond(bonded, amount);
+
         uint256 lockId = d.nextUnbondingLockId++;
         uint256 withdrawRound = _currentRound() + unbondingPeriodRounds;
         d.unbondingLocks[lockId] = UnbondingLock({amount: amount, withdrawRound: withdrawRound});
-        d.bondedAmount -= amount;
-        if (d.bondedAmount == 0) {
+        if (amount == bonded) {
             d.delegateAddress = address(0);
             d.startRound = 0;
         }
+        // With the delegate cleared first, a full self-unbond also takes the orchestrator out of the active set.
+        _removeStakeFrom(delegate, d, amount);
         _totalBonded -= amount;
-        _setDelegatedAmount(delegate, _orchestrators[delegate].delegatedAmount - amount);
         emit Unbond(delegate, msg.sender, lockId, amount, withdrawRound);
     }
 
-    /// @notice Bonds an unbonding lock's stake back to the caller's current delegate.
+    /// @notice Bonds an unbonding lock's stake back to the caller's current delegate (earning from the next round).
     function rebond(uint256 unbondingLockId) external currentRoundInitialized {
         Delegator storage d = _delegators[msg.sender];
         if (d.delegateAddress == address(0)) revert NotBonded(msg.sender);
@@ -129,13 +130,14 @@ contract BondingManager is MixinEarnings, Ownable {
         _rebond(msg.sender, d, unbondingLockId);
     }
 
-    /// @notice For a fully unbonded caller: bonds an unbonding lock's stake to `to`.
+    /// @notice For a fully unbonded caller: bonds an unbonding lock's stake to `to` (earning from the next round).
     function rebondFromUnbonded(address to, uint256 unbondingLockId) external currentRoundInitialized {
         if (to == address(0)) revert ZeroAddress();
         Delegator storage d = _delegators[msg.sender];
         if (d.delegateAddress != address(0)) revert AlreadyBonded(msg.sender, d.delegateAddress);
+        if (d.unbondingLocks[unbondingLockId].amount == 0) revert InvalidUnbondingLock(msg.sender, unbondingLockId);
         d.delegateAddress = to;
-        d.startRound = uint64(_currentRound() + 1);
+        d.startRound = uint48(_currentRound() + 1);
         _snapshotFactors(d, _orchestrators[to]);
         _rebond(msg.sender, d, unbondingLockId);
     }
@@ -167,15 +169,14 @@ contract BondingManager is MixinEarnings, Ownable {
         if (finderFeePpm > PPM) revert InvalidPpm(finderFeePpm);
         _claimEarnings(orchestrator);
         Delegator storage d = _delegators[orchestrator];
-        uint256 penalty = (d.bondedAmount * slashAmountPpm) / PPM;
+        uint256 penalty = ((uint256(d.bondedAmount) + d.pendingAmount) * slashAmountPpm) / PPM;
         uint256 finderReward = finder == address(0) ? 0 : (penalty * finderFeePpm) / PPM;
         _orchestrators[orchestrator].slashCount += 1;
         if (penalty > 0) {
             address delegate = d.delegateAddress;
-            d.bondedAmount -= penalty;
-            if (d.bondedAmount == 0) d.delegateAddress = address(0);
+            if (penalty == uint256(d.bondedAmount) + d.pendingAmount) d.delegateAddress = address(0);
+            _removeStakeFrom(delegate, d, penalty);
             _totalBonded -= penalty;
-            _setDelegatedAmount(delegate, _orchestrators[delegate].delegatedAmount - penalty);
         }
         emit TranscoderSlashed(orchestrator, finder, penalty, finderReward);
         if (penalty > finderReward) token.burn(penalty - finderReward);
@@ -212,7 +213,9 @@ contract BondingManager is MixinEarnings, Ownable {
         info.slashCount = o.slashCount;
     }
 
-    /// @notice A delegator's stored state (bondedAmount and fees as of its last claim; see pendingStake/pendingFees).
+    /// @notice A delegator's stored state: bondedAmount (earning and pending stake) and fees as of its last claim
+    ///         (see pendingStake/pendingFees for the values with earnings since, getDelegatorPendingBond for the part
+    ///         that starts earning next round).
     function getDelegator(address delegator)
         external
         view
@@ -228,7 +231,7 @@ contract BondingManager is MixinEarnings, Ownable {
     {
         Delegator storage d = _delegators[delegator];
         return (
-            d.bondedAmount,
+            uint256(d.bondedAmount) + d.pendingAmount,
             d.fees,
             d.delegateAddress,
             d.startRound,
@@ -255,9 +258,8 @@ contract BondingManager is MixinEarnings, Ownable {
         if (lock.amount == 0) revert InvalidUnbondingLock(delegator, unbondingLockId);
         delete d.unbondingLocks[unbondingLockId];
         address delegate = d.delegateAddress;
-        d.bondedAmount += lock.amount;
+        _addPendingStake(delegate, d, lock.amount);
         _totalBonded += lock.amount;
-        _setDelegatedAmount(delegate, _orchestrators[delegate].delegatedAmount + lock.amount);
         emit Rebond(delegate, delegator, unbondingLockId, lock.amount);
     }
 

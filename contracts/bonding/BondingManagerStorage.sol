@@ -16,22 +16,34 @@ abstract contract BondingManagerStorage is IBondingManager {
 
     /// @dev One per address that was ever delegated to. The earnings factors grow forever, so a delegator's earnings
     ///      since its last claim are a ratio of two factor readings: claiming never loops over rounds.
+    ///      Stake added during a round is pending: it counts in delegatedAmount (and in the next round's active set)
+    ///      but earns nothing until the next round, so a bond moved in mid-round cannot take a share of that round's
+    ///      reward or fees (stake hopping). Fields are packed so the redemption path reads few slots.
     struct Orchestrator {
-        uint256 delegatedAmount; // total stake bonded to it now, its own included
+        uint128 delegatedAmount; // total stake bonded to it now, its own and pending stake included
+        uint128 pendingStake; // stake added during pendingStakeRound (not earning in that round)
         uint256 cumulativeRewardFactor; // stake multiplier since registration, scaled by FACTOR_PRECISION (0 = 1.0)
         uint256 cumulativeFeeFactor; // ETH fees per unit of normalized stake, scaled by FACTOR_PRECISION
-        uint256 roundStartStake; // delegatedAmount at the start of lastStakeUpdateRound
-        uint64 lastStakeUpdateRound; // last round in which delegatedAmount or activity changed
-        uint64 lastRewardRound;
+        uint128 roundStartStake; // delegatedAmount at the start of lastStakeUpdateRound
+        uint48 lastStakeUpdateRound; // last round in which delegatedAmount or activity changed
+        bool roundStartActive; // was active at the start of lastStakeUpdateRound
+        uint48 lastRewardRound;
         uint32 rewardCutPpm;
         uint32 feeSharePpm;
         bool activeNow; // in the active set from the next round on
-        bool roundStartActive; // was active at the start of lastStakeUpdateRound
         bool cutsSet;
+        uint48 pendingCutsEffectiveRound; // 0 = no pending change
+        uint48 pendingStakeRound;
+        uint48 openCheckpointRoundPlusOne; // round + 1 whose end-of-round factors pending bonds still need; 0 = none
         uint32 pendingRewardCutPpm;
         uint32 pendingFeeSharePpm;
-        uint64 pendingCutsEffectiveRound; // 0 = no pending change
         uint32 slashCount;
+    }
+
+    /// @dev Reward and fee factors at the end of a round in which stake was added (where pending bonds start earning).
+    struct Factors {
+        uint256 rewardFactor;
+        uint256 feeFactor;
     }
 
     /// @notice What getTranscoder returns.
@@ -53,13 +65,15 @@ abstract contract BondingManagerStorage is IBondingManager {
     }
 
     struct Delegator {
-        uint256 bondedAmount; // as of the last claim
-        uint256 fees; // ETH fees claimed into the account, withdrawable
+        uint128 bondedAmount; // earning stake as of the last claim
+        uint128 fees; // ETH fees claimed into the account, withdrawable
         uint256 lastClaimRewardFactor; // delegate's cumulativeRewardFactor at the last claim
         uint256 lastClaimFeeFactor; // delegate's cumulativeFeeFactor at the last claim
         address delegateAddress;
-        uint64 startRound;
+        uint48 startRound;
         uint32 nextUnbondingLockId;
+        uint128 pendingAmount; // stake bonded during pendingRound: earns from the round after
+        uint48 pendingRound;
         mapping(uint256 lockId => UnbondingLock) unbondingLocks;
     }
 
@@ -86,6 +100,7 @@ abstract contract BondingManagerStorage is IBondingManager {
 
     mapping(address => Orchestrator) internal _orchestrators;
     mapping(address => Delegator) internal _delegators;
+    mapping(address transcoder => mapping(uint256 round => Factors)) internal _endOfRoundFactors;
 
     // ---- events (everything a UI shows) ----
     event Bond(
@@ -148,9 +163,14 @@ abstract contract BondingManagerStorage is IBondingManager {
         return roundsManager.currentRound();
     }
 
+    /// @dev Stake delegated to `o` that earns in `round`: everything but what was added during `round`.
+    function _earningStake(Orchestrator storage o, uint256 round) internal view returns (uint256) {
+        return o.delegatedAmount - (o.pendingStakeRound == round ? o.pendingStake : 0);
+    }
+
     /// @dev Registered = bonded to itself with a non-zero bond (Livepeer's rule).
     function _isRegistered(address addr) internal view returns (bool) {
         Delegator storage d = _delegators[addr];
-        return d.delegateAddress == addr && d.bondedAmount > 0;
+        return d.delegateAddress == addr && (d.bondedAmount > 0 || d.pendingAmount > 0);
     }
 }

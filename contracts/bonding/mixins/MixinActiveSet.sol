@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {BondingManagerStorage} from "../BondingManagerStorage.sol";
 import {IBondingManager} from "../../interfaces/IBondingManager.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title MixinActiveSet
 /// @notice The open active set (Streamflow option 2): every registered orchestrator whose stake is at least
@@ -48,7 +49,7 @@ abstract contract MixinActiveSet is BondingManagerStorage {
         if (o.lastStakeUpdateRound < round) {
             o.roundStartStake = o.delegatedAmount;
             o.roundStartActive = o.activeNow;
-            o.lastStakeUpdateRound = uint64(round);
+            o.lastStakeUpdateRound = uint48(round);
         }
         bool wasActive = o.activeNow;
         bool nowActive = newAmount >= minActiveStake && _isRegistered(transcoder);
@@ -64,6 +65,6 @@ abstract contract MixinActiveSet is BondingManagerStorage {
                 emit TranscoderDeactivated(transcoder, round + 1);
             }
         }
-        o.delegatedAmount = newAmount;
+        o.delegatedAmount = SafeCast.toUint128(newAmount);
     }
 }

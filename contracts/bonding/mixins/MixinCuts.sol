@@ -21,14 +21,15 @@ abstract contract MixinCuts is BondingManagerStorage {
         bool worseForDelegators = rewardCutPpm > o.rewardCutPpm || feeSharePpm < o.feeSharePpm;
         // Unset cuts read as (0%, 0%) to delegators: the first setting is free only while no one else is bonded to the
         // orchestrator, or a delegator that bonded to a 0% rewardCut could be squeezed at once.
-        bool hasDelegators = o.delegatedAmount > _delegators[msg.sender].bondedAmount;
+        Delegator storage self = _delegators[msg.sender];
+        bool hasDelegators = o.delegatedAmount > uint256(self.bondedAmount) + self.pendingAmount;
         // With no notice period a worse change is due at once; announcing it would also store effectiveRound 0 in
         // round 0, which means "no pending change", and lose it.
         if ((o.cutsSet || hasDelegators) && worseForDelegators && cutNoticePeriodRounds > 0) {
             uint256 effectiveRound = _currentRound() + cutNoticePeriodRounds;
             o.pendingRewardCutPpm = uint32(rewardCutPpm);
             o.pendingFeeSharePpm = uint32(feeSharePpm);
-            o.pendingCutsEffectiveRound = uint64(effectiveRound);
+            o.pendingCutsEffectiveRound = uint48(effectiveRound);
             o.cutsSet = true;
             emit CutChangeAnnounced(msg.sender, rewardCutPpm, feeSharePpm, effectiveRound);
             return;

@@ -164,19 +164,13 @@ describe("BondingManager: earnings", () => {
 
     it(
       "does not let stake that moves in during a round take a share of that round's reward (stake hopping)",
-      {
-        // Skipped, not todo: Hardhat's runner counts a failing todo as a failure. Remove the skip with the fix.
-        skip:
-          "known gap: reward() mints for the round-start stake but spreads the reward over the stake delegated when " +
-          "it is called, so a bond moved in mid-round (instant, no unbonding) dilutes the orchestrator's delegators",
-      },
       async () => {
         const { p, bm, orchestrator, orchestrator2, delegator1 } = await setup();
         const [o2, d1] = [orchestrator2.account.address, delegator1.account.address];
         await registerOrchestrator(p, orchestrator2, { stake: 10_000n * LPT, rewardCutPpm: 0n });
         await advanceRounds(p, 1);
         // delegator1 collects its own orchestrator's reward for the round, then hops to orchestrator2 before
-        // orchestrator2 calls reward: the reward minted for orchestrator2's 10,000 LPT is then shared with it too.
+        // orchestrator2 calls reward: its stake is pending there until the next round, so it gets no second reward.
         await bm.write.reward({ account: orchestrator.account });
         const afterOwnReward = await bm.read.pendingStake([d1]);
         await bm.write.bond([0n, o2], { account: delegator1.account });
