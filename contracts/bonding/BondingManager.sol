@@ -187,7 +187,7 @@ contract BondingManager is MixinEarnings, Ownable {
 
     /// @inheritdoc IBondingManager
     function isRegisteredTranscoder(address transcoder_) external view returns (bool) {
-        return _isRegistered(transcoder_);
+        return _orchestrators[transcoder_].registered;
     }
 
     /// @inheritdoc IBondingManager

@@ -31,6 +31,7 @@ abstract contract BondingManagerStorage is IBondingManager {
         uint32 rewardCutPpm;
         uint32 feeSharePpm;
         bool activeNow; // in the active set from the next round on
+        bool registered; // cached _isRegistered, kept by _setDelegatedAmount: the fee path reads one slot less
         bool cutsSet;
         uint48 pendingCutsEffectiveRound; // 0 = no pending change
         uint48 pendingStakeRound;

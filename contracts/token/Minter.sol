@@ -12,17 +12,15 @@ import {LivepeerToken} from "./LivepeerToken.sol";
 /// @dev Each round, inflation (parts per billion of supply) rises by `inflationChangePpb` while the bonding rate is
 ///      below target and falls by it while above, as in Livepeer: inflation pays people to stake until enough do.
 contract Minter is IMinter, Ownable {
-    error TicketBrokerAlreadySet();
-
-    event TicketBrokerSet(address ticketBroker);
-
     /// @notice Denominator of every *Ppb value.
     uint256 public constant PPB = 1_000_000_000;
 
     LivepeerToken public immutable token;
     IRoundsManager public immutable roundsManager;
     IBondingManager public immutable bondingManager;
-    address public ticketBroker;
+    /// @dev Immutable (the deploy script predicts the Minter's address for the TicketBroker): every redemption
+    ///      deposits here, and a storage read would cost it ~2k gas.
+    address public immutable ticketBroker;
 
     /// @inheritdoc IMinter
     uint256 public inflation;
@@ -38,6 +36,7 @@ contract Minter is IMinter, Ownable {
         _;
     }
 
+    /// @param ticketBroker_ The TicketBroker, which deposits the ETH of redeemed tickets.
     /// @param inflationPpb Starting inflation per round, parts per billion of total supply.
     /// @param inflationChangePpb How much inflation moves each round toward the target.
     /// @param targetBondingRatePpb Target share of supply bonded, parts per billion.
@@ -45,6 +44,7 @@ contract Minter is IMinter, Ownable {
         LivepeerToken token_,
         IRoundsManager roundsManager_,
         IBondingManager bondingManager_,
+        address ticketBroker_,
         uint256 inflationPpb,
         uint256 inflationChangePpb,
         uint256 targetBondingRatePpb
@@ -52,14 +52,8 @@ contract Minter is IMinter, Ownable {
         token = token_;
         roundsManager = roundsManager_;
         bondingManager = bondingManager_;
-        _setInflationParams(inflationPpb, inflationChangePpb, targetBondingRatePpb);
-    }
-
-    /// @notice Wires the TicketBroker allowed to deposit fees. Once, by the owner.
-    function setTicketBroker(address ticketBroker_) external onlyOwner {
-        if (ticketBroker != address(0)) revert TicketBrokerAlreadySet();
         ticketBroker = ticketBroker_;
-        emit TicketBrokerSet(ticketBroker_);
+        _setInflationParams(inflationPpb, inflationChangePpb, targetBondingRatePpb);
     }
 
     /// @notice Governance: sets inflation, its per-round change and the target bonding rate (all ppb).

@@ -1,6 +1,6 @@
 // Deploys and wires the whole on-chain protocol. Used by scripts/deploy.ts and by the contract tests, so the
 // tests exercise exactly what a deployment produces.
-import type { Address, Hash } from "viem";
+import { getContractAddress, type Address, type Hash } from "viem";
 import type { ContractReturnType, HardhatViemHelpers, PublicClient } from "@nomicfoundation/hardhat-viem/types";
 import { LOCAL_PARAMS, type ProtocolParams } from "./protocol-params.ts";
 
@@ -40,27 +40,34 @@ export async function deployStreamflow(viem: HardhatViemHelpers, params: Protoco
     params.minActiveStake,
     params.cutNoticePeriodRounds,
   ]);
+  // The Minter and the TicketBroker name each other immutably (both are on every redemption's path): deploy the
+  // broker with the Minter's address predicted from the deployer's next nonce, then the Minter, and check.
+  const brokerNonce = await publicClient.getTransactionCount({ address: deployer, blockTag: "pending" });
+  const predictedMinter = getContractAddress({ from: deployer, nonce: BigInt(brokerNonce + 1) });
+  const ticketBroker = await viem.deployContract("TicketBroker", [
+    bondingManager.address,
+    rounds.address,
+    predictedMinter,
+    params.unlockPeriodRounds,
+    params.ticketValidityPeriodRounds,
+  ]);
   const minter = await viem.deployContract("Minter", [
     token.address,
     rounds.address,
     bondingManager.address,
+    ticketBroker.address,
     params.inflationPpb,
     params.inflationChangePpb,
     params.targetBondingRatePpb,
   ]);
-  const ticketBroker = await viem.deployContract("TicketBroker", [
-    bondingManager.address,
-    rounds.address,
-    minter.address,
-    params.unlockPeriodRounds,
-    params.ticketValidityPeriodRounds,
-  ]);
+  if (minter.address.toLowerCase() !== predictedMinter.toLowerCase()) {
+    throw new Error(`Minter deployed at ${minter.address}, not at ${predictedMinter}: another transaction from ${deployer} interleaved; deploy again`);
+  }
   const serviceRegistry = await viem.deployContract("ServiceRegistry", [bondingManager.address]);
 
   await wait(await rounds.write.setProtocolContracts([bondingManager.address, minter.address]));
   await wait(await bondingManager.write.setMinter([minter.address]));
   await wait(await bondingManager.write.setTicketBroker([ticketBroker.address]));
-  await wait(await minter.write.setTicketBroker([ticketBroker.address]));
   // Genesis: the deployer mints the initial supply once, then only the Minter can ever mint.
   const minterRole = await token.read.MINTER_ROLE();
   if (params.genesisSupply > 0n) {

@@ -52,7 +52,10 @@ abstract contract MixinActiveSet is BondingManagerStorage {
             o.lastStakeUpdateRound = uint48(round);
         }
         bool wasActive = o.activeNow;
-        bool nowActive = newAmount >= minActiveStake && _isRegistered(transcoder);
+        // Every change to an orchestrator's own bond passes through here, so this keeps the cached flag exact.
+        bool registered = _isRegistered(transcoder);
+        if (o.registered != registered) o.registered = registered;
+        bool nowActive = newAmount >= minActiveStake && registered;
         if (wasActive) nextRoundTotalActiveStake -= o.delegatedAmount;
         if (nowActive) nextRoundTotalActiveStake += newAmount;
         if (wasActive != nowActive) {

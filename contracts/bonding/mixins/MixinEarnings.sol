@@ -46,9 +46,9 @@ abstract contract MixinEarnings is MixinActiveSet, MixinCuts {
     /// @inheritdoc IBondingManager
     function updateTranscoderWithFees(address transcoder_, uint256 fees, uint256 round) external {
         if (msg.sender != ticketBroker) revert OnlyTicketBroker(msg.sender);
-        if (!_isRegistered(transcoder_)) revert NotRegisteredOrchestrator(transcoder_);
-        _applyPendingCuts(transcoder_);
         Orchestrator storage o = _orchestrators[transcoder_];
+        if (!o.registered) revert NotRegisteredOrchestrator(transcoder_);
+        _applyPendingCuts(transcoder_);
         uint256 earningStake = _earningStake(o, round);
         uint256 delegatorsFees = earningStake == 0 ? 0 : (fees * o.feeSharePpm) / PPM;
         if (delegatorsFees > 0) {

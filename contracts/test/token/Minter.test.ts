@@ -42,7 +42,7 @@ describe("Minter", () => {
     it("rejects any ppb parameter above 1e9", async () => {
       const { p, minter } = await setup();
       const args = (a: bigint, b: bigint, c: bigint) =>
-        [p.token.address, p.rounds.address, p.bondingManager.address, a, b, c] as const;
+        [p.token.address, p.rounds.address, p.bondingManager.address, p.ticketBroker.address, a, b, c] as const;
       for (const [a, b, c] of [
         [PPB + 1n, 0n, 0n],
         [0n, PPB + 1n, 0n],
@@ -58,31 +58,11 @@ describe("Minter", () => {
     });
   });
 
-  describe("setTicketBroker", () => {
-    it("wires the TicketBroker once, by the owner", async () => {
-      const { p, stranger } = await setup();
-      const bare = await viem.deployContract("Minter", [
-        p.token.address,
-        p.rounds.address,
-        p.bondingManager.address,
-        0n,
-        0n,
-        0n,
-      ]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        bare.write.setTicketBroker([p.ticketBroker.address], { account: stranger.account }),
-        bare,
-        "OwnableUnauthorizedAccount",
-        [stranger.account.address],
-      );
-      await viem.assertions.emitWithArgs(bare.write.setTicketBroker([p.ticketBroker.address]), bare, "TicketBrokerSet", [
-        p.ticketBroker.address,
-      ]);
-      await viem.assertions.revertWithCustomError(
-        bare.write.setTicketBroker([p.ticketBroker.address]),
-        bare,
-        "TicketBrokerAlreadySet",
-      );
+  describe("ticketBroker", () => {
+    it("is the TicketBroker named at construction, whose own minter is this Minter", async () => {
+      const { p, minter } = await setup();
+      assert.equal((await minter.read.ticketBroker()).toLowerCase(), p.ticketBroker.address.toLowerCase());
+      assert.equal((await p.ticketBroker.read.minter()).toLowerCase(), minter.address.toLowerCase());
     });
   });
 
