@@ -15,7 +15,7 @@ import {
 } from "viem";
 import { advanceRounds, deployProtocol, LPT, registerOrchestrator, TEST_PARAMS } from "../helpers/fixture.ts";
 
-const { viem, networkHelpers, provider } = await network.connect();
+const { viem, networkHelpers, provider } = await network.create();
 
 const ORCHESTRATOR_COUNT = 1_000;
 /** Entries per getOrchestrators call: 4 pages plus the count read make 5 eth_calls for 1,000 orchestrators. */

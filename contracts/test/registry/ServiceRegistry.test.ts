@@ -5,7 +5,7 @@ import { network } from "hardhat";
 import { zeroAddress, type Address } from "viem";
 import { advanceRounds, deployProtocol, LPT, registerOrchestrator } from "../helpers/fixture.ts";
 
-const { viem, networkHelpers } = await network.connect();
+const { viem, networkHelpers } = await network.create();
 
 const MAX_SERVICES = 32;
 const MAX_REGIONS = 16;
