@@ -34,6 +34,8 @@ try {
       `something already answers at ${rpcUrl}: stop it (another npm start or npm run chain?) or set STREAMFLOW_CHAIN_PORT`,
     );
   }
+  // Compile once, here: the scripts below run with --no-compile, since concurrent compiles race on Hardhat's cache.
+  await runStep("compile", hardhat, ["compile", "--quiet"]);
   console.log(`Starting the local chain on ${rpcUrl}…`);
   const chain = startService("chain", hardhat, [
     "node", "--network", "localnode", "--hostname", "127.0.0.1", "--port", String(port),
@@ -45,9 +47,9 @@ try {
     }
   });
   await waitForChain(rpcUrl, 60_000);
-  await runStep("deploy", hardhat, ["run", "scripts/deploy.ts", "--network", "localhost"], env);
-  startService("rounds", hardhat, ["run", "scripts/round-keeper.ts", "--network", "localhost"], env);
-  await runStep("seed", hardhat, ["run", "scripts/seed.ts", "--network", "localhost"], env);
+  await runStep("deploy", hardhat, ["run", "--no-compile", "scripts/deploy.ts", "--network", "localhost"], env);
+  startService("rounds", hardhat, ["run", "--no-compile", "scripts/round-keeper.ts", "--network", "localhost"], env);
+  await runStep("seed", hardhat, ["run", "--no-compile", "scripts/seed.ts", "--network", "localhost"], env);
   console.log(
     [
       "",
