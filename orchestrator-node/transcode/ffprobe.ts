@@ -17,8 +17,11 @@ export interface MediaInfo {
 
 export class NotAVideo extends Error {
   override readonly name = "NotAVideo";
-  constructor(readonly reason: string) {
+  readonly reason: string;
+
+  constructor(reason: string) {
     super(`not a playable video: ${reason}`);
+    this.reason = reason;
   }
 }
 

@@ -23,8 +23,11 @@ const MAX_DIMENSION = 4096;
 
 export class InvalidLadder extends Error {
   override readonly name = "InvalidLadder";
-  constructor(readonly reason: string) {
+  readonly reason: string;
+
+  constructor(reason: string) {
     super(`invalid output ladder: ${reason}`);
+    this.reason = reason;
   }
 }
 

@@ -12,17 +12,21 @@ const MAX_CAPTURE_BYTES = 1 << 20;
 
 export class ProcessFailed extends Error {
   override readonly name = "ProcessFailed";
-  constructor(
-    readonly command: string,
-    readonly code: number | null,
-    readonly stderrTail: string,
-    readonly timedOut: boolean,
-  ) {
+  readonly command: string;
+  readonly code: number | null;
+  readonly stderrTail: string;
+  readonly timedOut: boolean;
+
+  constructor(command: string, code: number | null, stderrTail: string, timedOut: boolean) {
     super(
       timedOut
         ? `${command} timed out`
         : `${command} exited with ${code}${stderrTail ? `: ${stderrTail.trim().split("\n").slice(-3).join(" | ")}` : ""}`,
     );
+    this.command = command;
+    this.code = code;
+    this.stderrTail = stderrTail;
+    this.timedOut = timedOut;
   }
 }
 
