@@ -27,9 +27,15 @@ export function startService(
 }
 
 /** Runs a command to completion with inherited output; rejects with its exit code otherwise. */
-export function runStep(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+export function runStep(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  showLine?: (line: string) => boolean,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = startService(name, command, args, env);
+    const child = startService(name, command, args, env, showLine);
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${name} failed (exit code ${code})`))));
   });
