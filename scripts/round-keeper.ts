@@ -1,33 +1,25 @@
-// Keeps protocol time moving on a chain where nobody else does: initializes each round as soon as it starts.
-// The start command runs it on the local chain; on a real network any orchestrator node does the same job.
-import { readFile } from "node:fs/promises";
-import { network } from "hardhat";
-import type { Address } from "viem";
+// Keeps protocol time moving on the local chain, where nobody else may: initializes each round as it starts,
+// with the orchestrator node's own round logic. On a real network the orchestrator nodes do this job.
+import { loadDeploymentsFile } from "../src/lib/chain/deployments-file.ts";
+import { createChainClients } from "../orchestrator-node/chain/clients.ts";
+import { ensureRoundInitialized } from "../orchestrator-node/chain/rounds.ts";
 import { deploymentsPath } from "./lib/deployments-file.ts";
 
 const POLL_MS = 500;
+/** Hardhat's well-known dev account #0: acceptable only because this refuses any chain but the local one. */
+const LOCAL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-const connection = await network.create();
-const { viem, networkName } = connection;
-const deployments = JSON.parse(await readFile(deploymentsPath(networkName), "utf8")) as {
-  contracts: { RoundsManager: Address };
-};
-const rounds = await viem.getContractAt("RoundsManager", deployments.contracts.RoundsManager);
-const publicClient = await viem.getPublicClient();
+const rpcUrl = process.env.RPC_URL ?? "http://127.0.0.1:8545";
+const deployments = await loadDeploymentsFile(deploymentsPath("localhost"));
+if (deployments.chainId !== 31337) throw new Error(`the round keeper is for the local chain only, not chain ${deployments.chainId}`);
+const c = createChainClients({ rpcUrl, privateKey: LOCAL_DEV_KEY, deployments, pollingIntervalMs: 200 });
 
 console.log(`Round keeper watching ${deployments.contracts.RoundsManager}`);
 for (;;) {
   try {
-    // The pending block is where initializeRound would land: checking it starts each round without a block of delay.
-    if (!(await rounds.read.currentRoundInitialized({ blockTag: "pending" }))) {
-      const hash = await rounds.write.initializeRound();
-      await publicClient.waitForTransactionReceipt({ hash });
-      console.log(`round ${await rounds.read.currentRound()} initialized`);
-    }
+    if (await ensureRoundInitialized(c)) console.log(`round ${await c.contracts.rounds.read.currentRound()} initialized`);
   } catch (error) {
-    // Another caller may have initialized the round first (RoundAlreadyInitialized): harmless, look again.
-    const message = (error as Error).message;
-    if (!message.includes("RoundAlreadyInitialized")) console.error(`initializeRound failed: ${message.split("\n")[0]}`);
+    console.error(`initializeRound failed: ${(error as Error).message.split("\n")[0]}`);
   }
   await new Promise((r) => setTimeout(r, POLL_MS));
 }

@@ -43,7 +43,7 @@ export async function startLocalNetwork(o: LocalNetworkOptions): Promise<LocalNe
   await waitForChain(rpcUrl, 60_000);
   const run = (script: string) => ["run", "--no-compile", script, "--network", "localhost"];
   await runStep("deploy", hardhat, run("scripts/deploy.ts"), env, show);
-  if (o.roundKeeper) startService("rounds", hardhat, run("scripts/round-keeper.ts"), env, show);
+  if (o.roundKeeper) startService("rounds", process.execPath, ["--no-warnings", "scripts/round-keeper.ts"], env, show);
   if (o.seed) await runStep("seed", hardhat, run("scripts/seed.ts"), env, show);
   return { rpcUrl, deploymentsFile: o.deploymentsFile };
 }
