@@ -1,0 +1,82 @@
+// Answers a broadcaster's job request with a quote: the price per segment, and ticket params whose face value is
+// large enough that redeeming a winner costs at most the configured share of it at today's gas price.
+import type { Address, Hex } from "viem";
+import { InvalidMessage, OrchestratorBusy } from "../../src/lib/protocol/errors.ts";
+import type { JobRequest, Quote } from "../../src/lib/protocol/messages.ts";
+import { issueTicketParams } from "../../src/lib/protocol/params.ts";
+import { chooseTicketTerms } from "../../src/lib/protocol/winprob.ts";
+import { InvalidLadder, validateLadder } from "../transcode/ladder.ts";
+
+/** Gas of one single-ticket redemption (measured ~117k by the TicketBroker gas report), with headroom. */
+export const REDEEM_GAS = 130_000n;
+/** How long a quoted price stands; the ticket params themselves expire by block. */
+export const QUOTE_VALIDITY_MS = 60_000;
+/** When full, how long a broadcaster should wait before asking again. */
+const BUSY_RETRY_AFTER_MS = 10_000;
+
+/** What the quote needs from the chain, read fresh for every quote. */
+export interface ChainView {
+  blockNumber(): Promise<bigint>;
+  currentRound(): Promise<bigint>;
+  blockHashForRound(round: bigint): Promise<Hex>;
+  gasPriceWei(): Promise<bigint>;
+}
+
+export interface QuoteContext {
+  orchestrator: Address;
+  secret: Uint8Array;
+  pricePerSegmentWei: bigint;
+  maxRedeemOverheadPpm: bigint;
+  ticketParamsValidityBlocks: number;
+  serviceIds: readonly string[];
+  maxSessions: number;
+  sessionsInUse(): number;
+  chain: ChainView;
+  nowMs?: () => number;
+}
+
+/** Validates the job against what this node offers, then prices it; throws a ProtocolError the wire can carry. */
+export async function buildQuote(ctx: QuoteContext, job: JobRequest): Promise<Quote> {
+  if (!ctx.serviceIds.includes(job.serviceId)) {
+    throw new InvalidMessage({ messageType: "jobRequest", field: "serviceId", reason: `not offered here; offered: ${ctx.serviceIds.join(", ")}` });
+  }
+  try {
+    validateLadder(job.output);
+  } catch (error) {
+    if (error instanceof InvalidLadder) throw new InvalidMessage({ messageType: "jobRequest", field: "output", reason: error.reason });
+    throw error;
+  }
+  const capacityLeft = ctx.maxSessions - ctx.sessionsInUse();
+  if (capacityLeft <= 0) {
+    throw new OrchestratorBusy({ orchestrator: ctx.orchestrator, maxSessions: ctx.maxSessions, retryAfterMs: BUSY_RETRY_AFTER_MS });
+  }
+
+  const [blockNumber, round, gasPriceWei] = await Promise.all([ctx.chain.blockNumber(), ctx.chain.currentRound(), ctx.chain.gasPriceWei()]);
+  const creationRoundBlockHash = await ctx.chain.blockHashForRound(round);
+  const terms = chooseTicketTerms({
+    ticketEVWei: ctx.pricePerSegmentWei,
+    redeemGas: REDEEM_GAS,
+    gasPriceWei,
+    maxRedeemOverheadPpm: ctx.maxRedeemOverheadPpm,
+  });
+  const ticketParams = issueTicketParams({
+    secret: ctx.secret,
+    recipient: ctx.orchestrator,
+    faceValue: terms.faceValue,
+    winProb: terms.winProb,
+    expirationBlock: blockNumber + BigInt(ctx.ticketParamsValidityBlocks),
+    creationRound: round,
+    creationRoundBlockHash,
+  });
+  const now = (ctx.nowMs ?? Date.now)();
+  return {
+    v: 1,
+    type: "quote",
+    streamId: job.streamId,
+    orchestrator: ctx.orchestrator,
+    price: { per: "segment", priceWei: ctx.pricePerSegmentWei },
+    ticketParams,
+    capacityLeft,
+    expiresAt: now + QUOTE_VALIDITY_MS,
+  };
+}
