@@ -1,0 +1,83 @@
+// The node's HTTP endpoints (fastify): POST /quote, GET /healthz, GET /metrics — with per-IP rate limits, a body
+// limit, and every error answered in the protocol's wire error format with its name and next step.
+import Fastify, { type FastifyInstance } from "fastify";
+import rateLimit from "@fastify/rate-limit";
+import { InvalidMessage, MessageTooLarge, OrchestratorBusy, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
+import { decodeMessage, encodeMessage, MAX_MESSAGE_JSON_BYTES, type JobRequest, type Message } from "../../src/lib/protocol/messages.ts";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "./metrics.ts";
+
+export interface HttpOptions {
+  metrics: Metrics;
+  log: Logger;
+  /** Prices a job (buildQuote bound to this node). */
+  quote(job: JobRequest): Promise<Message>;
+  /** Requests per IP per minute on the protocol endpoints. */
+  rateLimitPerMinute?: number;
+  health(): { ok: boolean; detail: Record<string, unknown> };
+}
+
+function statusFor(error: ProtocolError): number {
+  if (error instanceof OrchestratorBusy) return 503;
+  if (error instanceof MessageTooLarge) return 413;
+  return 400;
+}
+
+function errorBody(error: unknown): string {
+  return encodeMessage({ v: 1, type: "error", error: toWireError(error) });
+}
+
+export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: MAX_MESSAGE_JSON_BYTES, trustProxy: false });
+  // The protocol's own decoder validates bodies: take them as text, bounded by bodyLimit.
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => done(null, body));
+  await app.register(rateLimit, {
+    max: o.rateLimitPerMinute ?? 120,
+    timeWindow: "1 minute",
+    allowList: (req) => req.url === "/healthz" || req.url === "/metrics",
+    errorResponseBuilder: (_req, context) => ({
+      statusCode: 429,
+      error: "Too Many Requests",
+      message: `rate limit: ${context.max} requests per ${context.after}; retry later`,
+    }),
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      const tooLarge = new MessageTooLarge({ what: "json", sizeBytes: MAX_MESSAGE_JSON_BYTES + 1, maxBytes: MAX_MESSAGE_JSON_BYTES });
+      o.metrics.errors.inc({ name: tooLarge.name });
+      return reply.code(413).type("application/json").send(errorBody(tooLarge));
+    }
+    if (error.statusCode === 429) return reply.code(429).send(error);
+    if (error instanceof ProtocolError) {
+      o.metrics.errors.inc({ name: error.name });
+      return reply.code(statusFor(error)).type("application/json").send(errorBody(error));
+    }
+    o.log.error({ err: error.message }, "unexpected error answering a request");
+    o.metrics.errors.inc({ name: "Internal" });
+    return reply.code(500).type("application/json").send(errorBody(error));
+  });
+
+  app.post("/quote", async (req, reply) => {
+    if (typeof req.body !== "string") {
+      throw new InvalidMessage({ field: "", reason: "send the job request as application/json" });
+    }
+    const message = decodeMessage(req.body);
+    if (message.type !== "jobRequest") {
+      throw new InvalidMessage({ messageType: message.type, field: "type", reason: "POST /quote takes a jobRequest" });
+    }
+    const quote = await o.quote(message);
+    return reply.type("application/json").send(encodeMessage(quote));
+  });
+
+  app.get("/healthz", async (_req, reply) => {
+    const h = o.health();
+    return reply.code(h.ok ? 200 : 503).send({ ok: h.ok, ...h.detail });
+  });
+
+  app.get("/metrics", async (_req, reply) => {
+    return reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
+  });
+
+  return app;
+}
