@@ -274,7 +274,7 @@ export class OrchestratorBusy extends ProtocolError<OrchestratorBusyData> {
 }
 
 /** The properties of a segment that the jobRequest's input promised. */
-export const SEGMENT_INPUT_FIELDS = ["format", "codec", "width", "height", "fps"] as const;
+export const SEGMENT_INPUT_FIELDS = ["format", "codec", "width", "height", "fps", "durationMs"] as const;
 
 const segmentFormatData = z.object({
   streamId: boundedText(64),
