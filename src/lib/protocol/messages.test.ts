@@ -27,6 +27,8 @@ import {
   type Segment,
   type TicketParamsUpdate,
   type ErrorMessage,
+  type SessionAnswer,
+  type SessionOffer,
 } from "./messages.ts";
 import { issueTicketParams, verifyTicketParams } from "./params.ts";
 import { contentHash, recoverReceiptSigner, signReceipt } from "./receipt.ts";
@@ -127,7 +129,17 @@ const errorMessage: ErrorMessage = {
   error: toWireError(new TicketParamsExpired({ recipient: ORCHESTRATOR, expirationBlock: 100n, currentBlock: 101n })),
 };
 
-const SAMPLES = { jobRequest, quote, segment, result, ticketParamsUpdate, error: errorMessage } satisfies Record<
+/** A data-channel-only offer as Chromium writes it (shortened ICE/DTLS lines). */
+const OFFER_SDP =
+  "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n" +
+  "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\n" +
+  "a=ice-pwd:abcdefghijklmnopqrstuv\r\na=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\na=mid:0\r\n" +
+  "a=sctp-port:5000\r\na=max-message-size:262144\r\n";
+
+const sessionOffer: SessionOffer = { v: 1, type: "sessionOffer", job: jobRequest, offer: { type: "offer", sdp: OFFER_SDP } };
+const sessionAnswer: SessionAnswer = { v: 1, type: "sessionAnswer", streamId: "stream-7f3a", answer: { type: "answer", sdp: OFFER_SDP } };
+
+const SAMPLES = { jobRequest, quote, segment, result, ticketParamsUpdate, error: errorMessage, sessionOffer, sessionAnswer } satisfies Record<
   Message["type"],
   Message
 >;
@@ -498,5 +510,27 @@ describe("what the ticket and receipt halves read from messages", () => {
     const echoed = echoedTicketParams(received.payment, received.payment.tickets[0] as SignedTicket);
     expect(echoed).toEqual(issued);
     expect(verifyTicketParams(secret, echoed)).toBe(true);
+  });
+});
+
+describe("session offer and answer", () => {
+  it("round-trips an offer carrying the job", () => {
+    expect(decodeMessage(encodeMessage(sessionOffer))).toEqual(sessionOffer);
+  });
+
+  it.each([
+    ["an SDP over the size limit", "v=0\r\n" + "a=x\r\n".repeat(5000)],
+    ["text that is not SDP", "hello"],
+    ["SDP with control characters", "v=0\r\n\u0000"],
+  ])("rejects %s, naming offer.sdp", (_, sdp) => {
+    const error = (() => {
+      try {
+        decodeMessage(JSON.stringify({ ...JSON.parse(encodeMessage(sessionOffer)), offer: { type: "offer", sdp } }));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidMessage);
+    expect((error as InvalidMessage).data.field).toBe("offer.sdp");
   });
 });

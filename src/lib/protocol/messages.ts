@@ -44,7 +44,18 @@ const MAX_EPOCH_MS = 8_640_000_000_000_000;
 
 export const VIDEO_CODECS = ["h264", "vp8", "vp9", "av1", "hevc"] as const;
 export const SEGMENT_FORMATS = ["mp4", "mpegts", "webm"] as const;
-export const MESSAGE_TYPES = ["jobRequest", "quote", "segment", "result", "ticketParamsUpdate", "error"] as const;
+export const MESSAGE_TYPES = [
+  "jobRequest",
+  "quote",
+  "segment",
+  "result",
+  "ticketParamsUpdate",
+  "error",
+  "sessionOffer",
+  "sessionAnswer",
+] as const;
+/** Largest SDP accepted: a data-channel-only description with its ICE candidates (no trickle) is a few KiB. */
+export const MAX_SDP_CHARS = 16 * 1024;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 // ---------------------------------------------------------------------------------------------------- fields
@@ -219,9 +230,46 @@ export const errorMessageSchema = z.strictObject({
   error: wireErrorSchema,
 });
 
+/** A WebRTC session description (SDP text: lines separated by CRLF, so not boundedText). */
+function sessionDescription<const K extends "offer" | "answer">(kind: K) {
+  const error = `must be an SDP ${kind} of at most ${MAX_SDP_CHARS} characters`;
+  return z.strictObject({
+    type: z.literal(kind),
+    sdp: z
+      .string({ error: missingOr(error) })
+      .max(MAX_SDP_CHARS, { error })
+      .refine((text) => text.startsWith("v=0") && !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) && text.isWellFormed(), { error }),
+  });
+}
+
+/** Broadcaster → orchestrator (HTTP POST /session): the job and a WebRTC offer for the data channel. */
+export const sessionOfferSchema = z.strictObject({
+  v: version,
+  type: z.literal("sessionOffer"),
+  job: jobRequestSchema,
+  offer: sessionDescription("offer"),
+});
+
+/** Orchestrator → broadcaster: the answer that opens the data channel. */
+export const sessionAnswerSchema = z.strictObject({
+  v: version,
+  type: z.literal("sessionAnswer"),
+  streamId,
+  answer: sessionDescription("answer"),
+});
+
 export const messageSchema = z.discriminatedUnion(
   "type",
-  [jobRequestSchema, quoteSchema, segmentSchema, resultSchema, ticketParamsUpdateSchema, errorMessageSchema],
+  [
+    jobRequestSchema,
+    quoteSchema,
+    segmentSchema,
+    resultSchema,
+    ticketParamsUpdateSchema,
+    errorMessageSchema,
+    sessionOfferSchema,
+    sessionAnswerSchema,
+  ],
   {
     error: (issue) =>
       typeof issue.input === "object" && issue.input !== null && !Array.isArray(issue.input)
@@ -241,6 +289,8 @@ export type Segment = z.output<typeof segmentSchema>;
 export type Result = z.output<typeof resultSchema>;
 export type TicketParamsUpdate = z.output<typeof ticketParamsUpdateSchema>;
 export type ErrorMessage = z.output<typeof errorMessageSchema>;
+export type SessionOffer = z.output<typeof sessionOfferSchema>;
+export type SessionAnswer = z.output<typeof sessionAnswerSchema>;
 
 // ---------------------------------------------------------------------------------------------------- text
 
