@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { keccak256 } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { LowPMBalance } from "../../src/lib/protocol/errors.ts";
+import { renditionPayloads, signedReceiptOf, type JobRequest, type Message, type Result, type Segment } from "../../src/lib/protocol/messages.ts";
+import { recoverReceiptSigner } from "../../src/lib/protocol/receipt.ts";
+import type { TicketParams } from "../../src/lib/protocol/types.ts";
+import { makeClip } from "../../tests/media/make-clip.ts";
+import { silentLogger } from "../log.ts";
+import { transcodeSegment } from "../transcode/transcode.ts";
+import { BroadcastSession, type PaymentGate, type Transcode } from "./broadcast-session.ts";
+
+const orchestrator = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+const job = {
+  v: 1,
+  type: "jobRequest",
+  streamId: "s1",
+  serviceId: "CPUTranscoding",
+  broadcaster: "0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc",
+  input: { codec: "h264", width: 640, height: 360, fps: 30 },
+  output: [
+    { name: "240p", width: 426, height: 240, bitrateKbps: 400 },
+    { name: "144p", width: 256, height: 144, bitrateKbps: 200 },
+  ],
+} as JobRequest;
+
+function segmentOf(bytes: Uint8Array, sequenceNumber: number, o: Partial<Segment> = {}): Segment {
+  return {
+    v: 1, type: "segment", streamId: "s1", sequenceNumber, durationMs: 2000, format: "mp4",
+    byteLength: bytes.byteLength, contentHash: keccak256(bytes),
+    payment: { seed: `0x${"00".repeat(32)}`, expirationBlock: 1n, tickets: [] }, ...o,
+  } as Segment;
+}
+
+/** The session's neighbours: a payment gate that records what it is asked, and the real transcoder counted. */
+function harness(gate: Partial<{ refuse: Error; newTicketParams: TicketParams }> = {}) {
+  const sent: { message: Message; payload?: Uint8Array }[] = [];
+  const calls = { check: 0, commit: 0, transcode: 0 };
+  const payments: PaymentGate = {
+    async check() {
+      calls.check++;
+      if (gate.refuse) throw gate.refuse;
+      return { commit: async () => (calls.commit++, gate.newTicketParams ? { newTicketParams: gate.newTicketParams } : {}) };
+    },
+  };
+  const transcode: Transcode = async (_s, bytes, ladder) => (calls.transcode++, transcodeSegment(bytes, ladder, { encoder: "libx264" }));
+  const session = new BroadcastSession({
+    job, orchestrator, payments, transcode, log: silentLogger,
+    send: async (message, payload) => void sent.push({ message, payload }),
+  });
+  return { session, sent, calls };
+}
+
+describe("BroadcastSession", () => {
+  it("returns the ladder with a receipt signed by the orchestrator over the input and output hashes", async () => {
+    const { session, sent, calls } = harness();
+    const clip = await makeClip({ width: 640, height: 360 });
+    await session.handle(segmentOf(clip.bytes, 0), clip.bytes);
+    expect(calls).toEqual({ check: 1, commit: 1, transcode: 1 });
+    const { message, payload } = sent[0]!;
+    const result = message as Result;
+    expect(result).toMatchObject({ type: "result", sequenceNumber: 0, renditions: [{ name: "240p", height: 240 }, { name: "144p", height: 144 }] });
+    const parts = renditionPayloads(result, payload!);
+    parts.forEach((bytes, i) => expect(keccak256(bytes)).toBe(result.renditions[i]!.contentHash));
+    expect(result.receipt.inputHash).toBe(keccak256(clip.bytes));
+    expect(await recoverReceiptSigner(signedReceiptOf(result))).toBe(orchestrator.address);
+  }, 30_000);
+
+  it("answers a refused payment with its named error and does no work", async () => {
+    const refuse = new LowPMBalance({ sender: job.broadcaster, faceValue: 10n, deposit: 0n, reserve: 0n, maxFloat: 0n });
+    const { session, sent, calls } = harness({ refuse });
+    const clip = await makeClip({ width: 640, height: 360, durationS: 1 });
+    await session.handle(segmentOf(clip.bytes, 4, { durationMs: 1000 }), clip.bytes);
+    expect(calls).toEqual({ check: 1, commit: 0, transcode: 0 });
+    expect(sent[0]?.message).toMatchObject({ type: "error", sequenceNumber: 4, error: { name: "LowPMBalance" } });
+  });
+
+  it("refuses a segment unlike the job before the payment counts, and does no work", async () => {
+    const { session, sent, calls } = harness();
+    const clip = await makeClip({ width: 1280, height: 720, durationS: 1 });
+    await session.handle(segmentOf(clip.bytes, 2, { durationMs: 1000 }), clip.bytes);
+    expect(calls).toEqual({ check: 1, commit: 0, transcode: 0 });
+    expect(sent[0]?.message).toMatchObject({ type: "error", error: { name: "SegmentFormatDidntMatchJobInputParams" } });
+  });
+
+  it("refuses bytes that do not match the announced content hash", async () => {
+    const { session, sent, calls } = harness();
+    const clip = await makeClip({ width: 640, height: 360, durationS: 1 });
+    await session.handle(segmentOf(new Uint8Array([1, 2, 3]), 1), clip.bytes);
+    expect(calls.check).toBe(0);
+    expect(sent[0]?.message).toMatchObject({ type: "error", error: { name: "InvalidMessage", data: { field: "contentHash" } } });
+  });
+
+  it("sends new ticket params after a winning ticket", async () => {
+    const newTicketParams = { recipient: orchestrator.address } as TicketParams;
+    const { session, sent } = harness({ newTicketParams });
+    const clip = await makeClip({ width: 640, height: 360, durationS: 1 });
+    await session.handle(segmentOf(clip.bytes, 0, { durationMs: 1000 }), clip.bytes);
+    expect(sent.map((s) => s.message.type)).toEqual(["result", "ticketParamsUpdate"]);
+  }, 30_000);
+});

@@ -1,0 +1,134 @@
+// One broadcaster's session on this orchestrator: segments arrive over the data channel and each goes through
+// payment check → format check → payment commit (winning tickets made durable) → transcode → signed receipt →
+// result. A refusal at any step is answered with its named error and costs no transcoding.
+import type { LocalAccount } from "viem/accounts";
+import { InvalidMessage, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
+import type { JobRequest, Message, Segment } from "../../src/lib/protocol/messages.ts";
+import { contentHash, signReceipt } from "../../src/lib/protocol/receipt.ts";
+import type { TicketParams } from "../../src/lib/protocol/types.ts";
+import type { Logger } from "../log.ts";
+import type { Rendition } from "../transcode/ladder.ts";
+import { checkSegmentMatchesJob } from "./segment-check.ts";
+
+/** A payment that passed validation but changed nothing yet; commit() makes it count (nonces, balance, queue). */
+export interface CheckedPayment {
+  commit(): Promise<{ newTicketParams?: TicketParams }>;
+}
+
+/** How the session gets paid: validation first (throws a ProtocolError), side effects only on commit. */
+export interface PaymentGate {
+  check(segment: Segment): Promise<CheckedPayment>;
+}
+
+export type Transcode = (
+  streamId: string,
+  segment: Uint8Array,
+  ladder: readonly Rendition[],
+) => Promise<{ renditions: { rendition: Rendition; bytes: Uint8Array }[]; transcodeMs: number }>;
+
+export interface SessionEvents {
+  segment(outcome: "transcoded" | "refused", detail: { sequenceNumber: number; error?: string; transcodeMs?: number }): void;
+}
+
+export interface BroadcastSessionOptions {
+  job: JobRequest;
+  orchestrator: LocalAccount;
+  payments: PaymentGate;
+  transcode: Transcode;
+  send(message: Message, payload?: Uint8Array): Promise<void>;
+  log: Logger;
+  events?: SessionEvents;
+}
+
+export class BroadcastSession {
+  readonly streamId: string;
+  readonly #o: BroadcastSessionOptions;
+  /** Segments are handled one after another: results go back in order and one session cannot hog the node. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(options: BroadcastSessionOptions) {
+    this.#o = options;
+    this.streamId = options.job.streamId;
+  }
+
+  /** Handles a message from the broadcaster (resolves once it has been dealt with). */
+  handle(message: Message, payload: Uint8Array): Promise<void> {
+    const done = this.#queue.then(() => this.#dispatch(message, payload));
+    this.#queue = done.catch(() => {});
+    return done;
+  }
+
+  async #dispatch(message: Message, payload: Uint8Array): Promise<void> {
+    if (message.type !== "segment") {
+      await this.#sendError(new InvalidMessage({ messageType: message.type, field: "type", reason: "a session takes segment messages" }));
+      return;
+    }
+    try {
+      await this.#handleSegment(message, payload);
+    } catch (error) {
+      this.#o.events?.segment("refused", { sequenceNumber: message.sequenceNumber, error: (error as Error).name });
+      this.#o.log.info({ stream: this.streamId, segment: message.sequenceNumber, err: (error as Error).name }, "segment refused");
+      await this.#sendError(error, message.sequenceNumber);
+    }
+  }
+
+  async #handleSegment(segment: Segment, bytes: Uint8Array): Promise<void> {
+    const { job } = this.#o;
+    if (segment.streamId !== job.streamId) {
+      throw new InvalidMessage({ messageType: "segment", field: "streamId", reason: `this session is ${job.streamId}` });
+    }
+    const inputHash = contentHash(bytes);
+    if (inputHash !== segment.contentHash) {
+      throw new InvalidMessage({ messageType: "segment", field: "contentHash", reason: "does not match the bytes received" });
+    }
+    const payment = await this.#o.payments.check(segment);
+    await checkSegmentMatchesJob(job, segment, bytes);
+    const { newTicketParams } = await payment.commit();
+
+    const { renditions, transcodeMs } = await this.#o.transcode(job.streamId, bytes, job.output);
+    const outputs = renditions.map(({ rendition, bytes: out }) => ({ rendition: rendition.name, hash: contentHash(out) }));
+    const signed = await signReceipt(this.#o.orchestrator, {
+      streamId: job.streamId,
+      sequenceNumber: segment.sequenceNumber,
+      inputHash,
+      outputs,
+      orchestrator: this.#o.orchestrator.address,
+    });
+    const payload = concat(renditions.map((r) => r.bytes));
+    await this.#o.send(
+      {
+        v: 1,
+        type: "result",
+        streamId: job.streamId,
+        sequenceNumber: segment.sequenceNumber,
+        renditions: renditions.map(({ rendition, bytes: out }, i) => ({
+          name: rendition.name,
+          width: rendition.width,
+          height: rendition.height,
+          byteLength: out.byteLength,
+          contentHash: outputs[i]!.hash,
+        })),
+        receipt: { inputHash, orchestrator: this.#o.orchestrator.address, sig: signed.sig },
+        transcodeMs: Math.round(transcodeMs),
+      },
+      payload,
+    );
+    this.#o.events?.segment("transcoded", { sequenceNumber: segment.sequenceNumber, transcodeMs });
+    // After a win the old recipientRand is about to become public on chain: pay with new params from now on.
+    if (newTicketParams) await this.#o.send({ v: 1, type: "ticketParamsUpdate", streamId: job.streamId, ticketParams: newTicketParams });
+  }
+
+  async #sendError(error: unknown, sequenceNumber?: number): Promise<void> {
+    if (!(error instanceof ProtocolError)) this.#o.log.error({ stream: this.streamId, err: String(error) }, "unexpected error in a session");
+    await this.#o
+      .send({ v: 1, type: "error", streamId: this.streamId, ...(sequenceNumber !== undefined ? { sequenceNumber } : {}), error: toWireError(error) })
+      .catch(() => {}); // the channel may be gone; nothing else to tell
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) (out.set(p, offset), (offset += p.byteLength));
+  return out;
+}
