@@ -3,7 +3,15 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import rateLimit from "@fastify/rate-limit";
 import { InvalidMessage, MessageTooLarge, OrchestratorBusy, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
-import { decodeMessage, encodeMessage, MAX_MESSAGE_JSON_BYTES, type JobRequest, type Message } from "../../src/lib/protocol/messages.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  MAX_MESSAGE_JSON_BYTES,
+  type JobRequest,
+  type Message,
+  type SessionAnswer,
+  type SessionOffer,
+} from "../../src/lib/protocol/messages.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -12,6 +20,8 @@ export interface HttpOptions {
   log: Logger;
   /** Prices a job (buildQuote bound to this node). */
   quote(job: JobRequest): Promise<Message>;
+  /** Answers a WebRTC offer and opens a broadcast session (SessionManager.open). */
+  openSession?(offer: SessionOffer): Promise<SessionAnswer>;
   /** Requests per IP per minute on the protocol endpoints. */
   rateLimitPerMinute?: number;
   health(): { ok: boolean; detail: Record<string, unknown> };
@@ -68,6 +78,16 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
     }
     const quote = await o.quote(message);
     return reply.type("application/json").send(encodeMessage(quote));
+  });
+
+  app.post("/session", async (req, reply) => {
+    if (!o.openSession) throw new InvalidMessage({ field: "", reason: "this node takes no sessions" });
+    if (typeof req.body !== "string") throw new InvalidMessage({ field: "", reason: "send the session offer as application/json" });
+    const message = decodeMessage(req.body);
+    if (message.type !== "sessionOffer") {
+      throw new InvalidMessage({ messageType: message.type, field: "type", reason: "POST /session takes a sessionOffer" });
+    }
+    return reply.type("application/json").send(encodeMessage(await o.openSession(message)));
   });
 
   app.get("/healthz", async (_req, reply) => {

@@ -1,0 +1,118 @@
+// Opens and tracks broadcast sessions: answers a WebRTC offer (no trickle: one HTTP round trip), wires the data
+// channel to a BroadcastSession, enforces the session limit, and closes everything on shutdown.
+import wrtc from "@roamhq/wrtc";
+import Peer from "simple-peer";
+import type { LocalAccount } from "viem/accounts";
+import { InvalidMessage, OrchestratorBusy } from "../../src/lib/protocol/errors.ts";
+import { ProtocolMessageChannel, simplePeerFrameChannel } from "../../src/lib/protocol/message-channel.ts";
+import type { JobRequest, SessionAnswer, SessionOffer } from "../../src/lib/protocol/messages.ts";
+import type { Logger } from "../log.ts";
+import { InvalidLadder, validateLadder } from "../transcode/ladder.ts";
+import { BroadcastSession, type PaymentGate, type SessionEvents, type Transcode } from "./broadcast-session.ts";
+
+const ANSWER_TIMEOUT_MS = 10_000;
+const BUSY_RETRY_AFTER_MS = 10_000;
+/** How often partial messages that stopped arriving are dropped. */
+const EVICT_INTERVAL_MS = 5_000;
+
+export interface SessionManagerOptions {
+  orchestrator: LocalAccount;
+  maxSessions: number;
+  serviceIds: readonly string[];
+  /** The payment gate for one session (it knows the job and the broadcaster). */
+  paymentsFor(job: JobRequest): PaymentGate;
+  transcode: Transcode;
+  log: Logger;
+  events?: SessionEvents & { sessions(count: number): void };
+}
+
+interface Open {
+  peer: Peer.Instance;
+  session: BroadcastSession;
+  evictTimer: ReturnType<typeof setInterval>;
+}
+
+export class SessionManager {
+  readonly #o: SessionManagerOptions;
+  readonly #open = new Map<string, Open>();
+
+  constructor(options: SessionManagerOptions) {
+    this.#o = options;
+  }
+
+  get count(): number {
+    return this.#open.size;
+  }
+
+  /** Validates the offer's job, opens the data channel and returns the answer; throws a ProtocolError otherwise. */
+  async open(offer: SessionOffer): Promise<SessionAnswer> {
+    const { job } = offer;
+    if (this.#open.has(job.streamId)) {
+      throw new InvalidMessage({ messageType: "sessionOffer", field: "job.streamId", reason: "a session with this streamId is open" });
+    }
+    if (!this.#o.serviceIds.includes(job.serviceId)) {
+      throw new InvalidMessage({ messageType: "sessionOffer", field: "job.serviceId", reason: "not offered here" });
+    }
+    try {
+      validateLadder(job.output);
+    } catch (error) {
+      if (error instanceof InvalidLadder) throw new InvalidMessage({ messageType: "sessionOffer", field: "job.output", reason: error.reason });
+      throw error;
+    }
+    if (this.#open.size >= this.#o.maxSessions) {
+      throw new OrchestratorBusy({ orchestrator: this.#o.orchestrator.address, maxSessions: this.#o.maxSessions, retryAfterMs: BUSY_RETRY_AFTER_MS });
+    }
+
+    const peer = new Peer({ initiator: false, trickle: false, wrtc });
+    const channel = new ProtocolMessageChannel(simplePeerFrameChannel(peer), {
+      onMessage: (message, payload) => void session.handle(message, payload),
+      onError: (error) => this.#o.log.info({ stream: job.streamId, err: error.name }, "unreadable data on the channel"),
+    });
+    const session = new BroadcastSession({
+      job,
+      orchestrator: this.#o.orchestrator,
+      payments: this.#o.paymentsFor(job),
+      transcode: this.#o.transcode,
+      send: (message, payload) => channel.send(message, payload),
+      log: this.#o.log,
+      events: this.#o.events,
+    });
+    const evictTimer = setInterval(() => channel.evictExpired(), EVICT_INTERVAL_MS);
+    this.#open.set(job.streamId, { peer, session, evictTimer });
+    this.#o.events?.sessions(this.#open.size);
+    peer.on("data", (data: Uint8Array) => channel.receive(data));
+    peer.on("close", () => this.close(job.streamId));
+    peer.on("error", (error) => {
+      this.#o.log.info({ stream: job.streamId, err: error.message }, "session peer error");
+      this.close(job.streamId);
+    });
+
+    try {
+      const answer = await new Promise<Peer.SignalData>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no WebRTC answer in time")), ANSWER_TIMEOUT_MS);
+        peer.once("signal", (data) => (clearTimeout(timer), resolve(data)));
+        peer.signal(offer.offer);
+      });
+      if (answer.type !== "answer" || !("sdp" in answer) || !answer.sdp) throw new Error(`unexpected signal ${answer.type}`);
+      this.#o.log.info({ stream: job.streamId, broadcaster: job.broadcaster }, "session opened");
+      return { v: 1, type: "sessionAnswer", streamId: job.streamId, answer: { type: "answer", sdp: answer.sdp } };
+    } catch (error) {
+      this.close(job.streamId);
+      throw new InvalidMessage({ messageType: "sessionOffer", field: "offer", reason: `could not answer: ${(error as Error).message}` });
+    }
+  }
+
+  close(streamId: string): void {
+    const open = this.#open.get(streamId);
+    if (!open) return;
+    this.#open.delete(streamId);
+    clearInterval(open.evictTimer);
+    open.peer.destroy();
+    this.#o.events?.sessions(this.#open.size);
+    this.#o.log.info({ stream: streamId }, "session closed");
+  }
+
+  closeAll(): void {
+    for (const streamId of [...this.#open.keys()]) this.close(streamId);
+  }
+}
