@@ -1,0 +1,74 @@
+// Command-line parsing for `orchestrator-node`: every configuration key is a kebab-case flag, and --help lists them
+// with their environment variable, so the CLI, the env and the config file never drift apart.
+import { parseArgs } from "node:util";
+import { configSchema, envName } from "./config.ts";
+
+export const COMMANDS = ["start", "transcoder", "keystore"] as const;
+export type Command = (typeof COMMANDS)[number];
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export interface ParsedCli {
+  command: Command;
+  subcommand?: string;
+  positionals: string[];
+  help: boolean;
+  configFile?: string;
+  /** Configuration flags, camelCase keys, string values (validated by loadConfig). */
+  flags: Record<string, string>;
+  /** Flags of the transcoder and keystore commands. */
+  extra: Record<string, string>;
+}
+
+const EXTRA_FLAGS = ["orchestrator", "secret", "capacity", "out", "password-file"] as const;
+
+export function parseCli(argv: string[]): ParsedCli {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+    config: { type: "string" },
+  };
+  for (const key of Object.keys(configSchema.shape)) options[kebab(key)] = { type: "string" };
+  for (const flag of EXTRA_FLAGS) options[flag] = { type: "string" };
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const [first, second, ...rest] = positionals;
+  const command = (COMMANDS as readonly string[]).includes(first ?? "") ? (first as Command) : "start";
+  const remaining = command === "start" && first !== "start" ? positionals : [second, ...rest].filter((p): p is string => p !== undefined);
+  const flags: Record<string, string> = {};
+  const extra: Record<string, string> = {};
+  for (const [flag, value] of Object.entries(values)) {
+    if (flag === "help" || flag === "config" || typeof value !== "string") continue;
+    if ((EXTRA_FLAGS as readonly string[]).includes(flag)) extra[camel(flag)] = value;
+    else flags[camel(flag)] = value;
+  }
+  return {
+    command,
+    subcommand: command === "keystore" ? remaining[0] : undefined,
+    positionals: command === "keystore" ? remaining.slice(1) : remaining,
+    help: values.help === true,
+    configFile: typeof values.config === "string" ? values.config : undefined,
+    flags,
+    extra,
+  };
+}
+
+export function helpText(): string {
+  const settings = Object.entries(configSchema.shape).map(([key, schema]) => {
+    const description = (schema as { description?: string }).description ?? "";
+    return `  --${kebab(key).padEnd(32)} ${envName(key)}${description ? `  ${description}` : ""}`;
+  });
+  return [
+    "orchestrator-node — the Streamflow orchestrator: quotes, tickets, transcoding, redemption.",
+    "",
+    "Usage:",
+    "  orchestrator-node [start] [--config node.json] [settings]",
+    "  orchestrator-node transcoder --orchestrator ws://HOST:PORT --secret S [--capacity N]",
+    "  orchestrator-node keystore new --out FILE [--password-file F]   (password from the file or STREAMFLOW_KEYSTORE_PASSWORD)",
+    "  orchestrator-node keystore address FILE",
+    "",
+    "Settings (flag, environment variable; a JSON --config file takes the camelCase names):",
+    ...settings,
+    "",
+    "On the local chain, --dev-account N uses Hardhat's dev account N instead of a keystore.",
+  ].join("\n");
+}
