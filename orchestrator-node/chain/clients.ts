@@ -6,6 +6,7 @@ import {
   defineChain,
   getContract,
   http,
+  nonceManager,
   type Address,
   type Chain,
   type Hex,
@@ -45,7 +46,8 @@ export function createChainClients(o: { rpcUrl: string; privateKey: Hex; deploym
     transport,
     pollingInterval: o.pollingIntervalMs ?? 1_000,
   });
-  const account = privateKeyToAccount(o.privateKey);
+  // One nonce sequence for everything this node sends (rounds, reward, registration, redemptions) in parallel.
+  const account = privateKeyToAccount(o.privateKey, { nonceManager });
   const walletClient: NodeWalletClient = createWalletClient({ chain, transport, account });
   const client = { public: publicClient, wallet: walletClient };
   const c = o.deployments.contracts;

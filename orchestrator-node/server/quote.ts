@@ -5,6 +5,7 @@ import { InvalidMessage, OrchestratorBusy } from "../../src/lib/protocol/errors.
 import type { JobRequest, Quote } from "../../src/lib/protocol/messages.ts";
 import { issueTicketParams } from "../../src/lib/protocol/params.ts";
 import { chooseTicketTerms } from "../../src/lib/protocol/winprob.ts";
+import type { TicketParams } from "../../src/lib/protocol/types.ts";
 import { InvalidLadder, validateLadder } from "../transcode/ladder.ts";
 
 /** Gas of one single-ticket redemption (measured ~117k by the TicketBroker gas report), with headroom. */
@@ -35,6 +36,29 @@ export interface QuoteContext {
   nowMs?: () => number;
 }
 
+/** Ticket params for the configured price at today's gas price and round: for a quote, and after a win. */
+export async function issueCurrentTicketParams(
+  ctx: Pick<QuoteContext, "chain" | "pricePerSegmentWei" | "maxRedeemOverheadPpm" | "secret" | "orchestrator" | "ticketParamsValidityBlocks">,
+): Promise<TicketParams> {
+  const [blockNumber, round, gasPriceWei] = await Promise.all([ctx.chain.blockNumber(), ctx.chain.currentRound(), ctx.chain.gasPriceWei()]);
+  const creationRoundBlockHash = await ctx.chain.blockHashForRound(round);
+  const terms = chooseTicketTerms({
+    ticketEVWei: ctx.pricePerSegmentWei,
+    redeemGas: REDEEM_GAS,
+    gasPriceWei,
+    maxRedeemOverheadPpm: ctx.maxRedeemOverheadPpm,
+  });
+  return issueTicketParams({
+    secret: ctx.secret,
+    recipient: ctx.orchestrator,
+    faceValue: terms.faceValue,
+    winProb: terms.winProb,
+    expirationBlock: blockNumber + BigInt(ctx.ticketParamsValidityBlocks),
+    creationRound: round,
+    creationRoundBlockHash,
+  });
+}
+
 /** Validates the job against what this node offers, then prices it; throws a ProtocolError the wire can carry. */
 export async function buildQuote(ctx: QuoteContext, job: JobRequest): Promise<Quote> {
   if (!ctx.serviceIds.includes(job.serviceId)) {
@@ -51,23 +75,7 @@ export async function buildQuote(ctx: QuoteContext, job: JobRequest): Promise<Qu
     throw new OrchestratorBusy({ orchestrator: ctx.orchestrator, maxSessions: ctx.maxSessions, retryAfterMs: BUSY_RETRY_AFTER_MS });
   }
 
-  const [blockNumber, round, gasPriceWei] = await Promise.all([ctx.chain.blockNumber(), ctx.chain.currentRound(), ctx.chain.gasPriceWei()]);
-  const creationRoundBlockHash = await ctx.chain.blockHashForRound(round);
-  const terms = chooseTicketTerms({
-    ticketEVWei: ctx.pricePerSegmentWei,
-    redeemGas: REDEEM_GAS,
-    gasPriceWei,
-    maxRedeemOverheadPpm: ctx.maxRedeemOverheadPpm,
-  });
-  const ticketParams = issueTicketParams({
-    secret: ctx.secret,
-    recipient: ctx.orchestrator,
-    faceValue: terms.faceValue,
-    winProb: terms.winProb,
-    expirationBlock: blockNumber + BigInt(ctx.ticketParamsValidityBlocks),
-    creationRound: round,
-    creationRoundBlockHash,
-  });
+  const ticketParams = await issueCurrentTicketParams(ctx);
   const now = (ctx.nowMs ?? Date.now)();
   return {
     v: 1,
