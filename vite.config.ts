@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   plugins: [sveltekit()],
   test: {
-    include: ["src/**/*.test.ts", "orchestrator-node/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "orchestrator-node/**/*.test.ts", "tests/e2e/**/*.test.ts"],
     environment: "node",
   },
 });

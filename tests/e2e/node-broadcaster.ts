@@ -1,0 +1,95 @@
+// A broadcaster in Node built only from the shared protocol library (plus simple-peer on @roamhq/wrtc for the
+// data channel): asks for a quote, opens a session, pays each segment with signed tickets, collects results.
+import wrtc from "@roamhq/wrtc";
+import Peer from "simple-peer";
+import type { LocalAccount } from "viem/accounts";
+import { ProtocolMessageChannel, simplePeerFrameChannel } from "../../src/lib/protocol/message-channel.ts";
+import { decodeMessage, encodeMessage, type JobRequest, type Message, type Quote, type Segment } from "../../src/lib/protocol/messages.ts";
+import { contentHash } from "../../src/lib/protocol/receipt.ts";
+import { makeTicket, signTicket } from "../../src/lib/protocol/ticket.ts";
+import type { SignedTicket, TicketParams } from "../../src/lib/protocol/types.ts";
+import { expectedValue, ticketsForPayment } from "../../src/lib/protocol/winprob.ts";
+
+export interface SegmentReply {
+  message: Message;
+  payload: Uint8Array;
+}
+
+export class NodeBroadcaster {
+  readonly #account: LocalAccount;
+  readonly #url: string;
+  #params?: TicketParams;
+  #priceWei = 0n;
+  #creditWei = 0n;
+  #nonce = 0n;
+  #peer?: Peer.Instance;
+  #channel?: ProtocolMessageChannel;
+  readonly #waiting = new Map<number, (reply: SegmentReply) => void>();
+  readonly received: SegmentReply[] = [];
+
+  constructor(account: LocalAccount, orchestratorUrl: string) {
+    this.#account = account;
+    this.#url = orchestratorUrl;
+  }
+
+  async #post(path: string, message: Message): Promise<{ status: number; reply: Message }> {
+    const res = await fetch(`${this.#url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: encodeMessage(message) });
+    return { status: res.status, reply: decodeMessage(await res.text()) };
+  }
+
+  async quote(job: JobRequest): Promise<Quote> {
+    const { reply } = await this.#post("/quote", job);
+    if (reply.type !== "quote") throw new Error(`no quote: ${JSON.stringify(reply)}`);
+    this.#params = reply.ticketParams;
+    this.#priceWei = reply.price.priceWei;
+    return reply;
+  }
+
+  async open(job: JobRequest): Promise<void> {
+    const peer = new Peer({ initiator: true, trickle: false, wrtc });
+    this.#peer = peer;
+    const offer = (await new Promise<Peer.SignalData>((r) => peer.once("signal", r))) as { type: "offer"; sdp: string };
+    const { reply } = await this.#post("/session", { v: 1, type: "sessionOffer", job, offer });
+    if (reply.type !== "sessionAnswer") throw new Error(`no session: ${JSON.stringify(reply)}`);
+    this.#channel = new ProtocolMessageChannel(simplePeerFrameChannel(peer), {
+      onMessage: (message, payload) => this.#onMessage(message, payload),
+      onError: (error) => console.error("broadcaster channel:", error.message),
+    });
+    peer.on("data", (d: Uint8Array) => this.#channel!.receive(d));
+    peer.signal(reply.answer);
+    await new Promise((r) => peer.once("connect", r));
+  }
+
+  #onMessage(message: Message, payload: Uint8Array): void {
+    if (message.type === "ticketParamsUpdate") {
+      this.#params = message.ticketParams; // the old recipientRand is about to be revealed on chain
+      return;
+    }
+    const reply = { message, payload };
+    this.received.push(reply);
+    const sequenceNumber = "sequenceNumber" in message ? message.sequenceNumber : undefined;
+    if (sequenceNumber !== undefined) this.#waiting.get(sequenceNumber)?.(reply);
+  }
+
+  /** Pays for and sends one segment; resolves with the orchestrator's result or error for it. */
+  async sendSegment(streamId: string, sequenceNumber: number, bytes: Uint8Array, durationMs: number): Promise<SegmentReply> {
+    const params = this.#params!;
+    const ev = expectedValue(params.faceValue, params.winProb);
+    const { tickets, creditWei } = ticketsForPayment({ paymentWei: this.#priceWei, ticketEVWei: ev, creditWei: this.#creditWei });
+    const signed: SignedTicket[] = [];
+    for (let i = 0n; i < tickets; i++) signed.push(await signTicket(this.#account, makeTicket(params, this.#account.address, ++this.#nonce)));
+    const segment: Segment = {
+      v: 1, type: "segment", streamId, sequenceNumber, durationMs, format: "mp4", byteLength: bytes.byteLength,
+      contentHash: contentHash(bytes), payment: { seed: params.seed, expirationBlock: params.expirationBlock, tickets: signed },
+    };
+    const reply = new Promise<SegmentReply>((resolve) => this.#waiting.set(sequenceNumber, resolve));
+    await this.#channel!.send(segment, bytes);
+    const answer = await reply;
+    if (answer.message.type === "result") this.#creditWei = creditWei; // a refused payment counts for nothing
+    return answer;
+  }
+
+  close(): void {
+    this.#peer?.destroy();
+  }
+}
