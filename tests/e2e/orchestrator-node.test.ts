@@ -15,6 +15,7 @@ import { loadDeploymentsFile } from "../../src/lib/chain/deployments-file.ts";
 import { renditionPayloads, signedReceiptOf, type JobRequest, type Result } from "../../src/lib/protocol/messages.ts";
 import { recoverReceiptSigner } from "../../src/lib/protocol/receipt.ts";
 import { probeMedia } from "../../orchestrator-node/transcode/ffprobe.ts";
+import { chainFor } from "../../orchestrator-node/chain/clients.ts";
 import { makeSegmentedClip } from "../media/make-clip.ts";
 import { NodeBroadcaster } from "./node-broadcaster.ts";
 
@@ -84,10 +85,10 @@ describe("orchestrator node, end to end", () => {
     const chain = createPublicClient({ transport: http(rpcUrl) });
     const broadcasterAccount = privateKeyToAccount(generatePrivateKey());
     // A wallet funds the broadcaster's key (as the page's Fund button does): deposit and reserve.
-    const funder = createWalletClient({ account: privateKeyToAccount(DEPLOYER_KEY), transport: http(rpcUrl), chain: null });
+    const funder = createWalletClient({ account: privateKeyToAccount(DEPLOYER_KEY), transport: http(rpcUrl), chain: chainFor(d.chainId, rpcUrl) });
     const fundHash = await funder.writeContract({
       address: d.contracts.TicketBroker, abi: ticketBrokerAbi, functionName: "fundDepositAndReserveFor",
-      args: [broadcasterAccount.address, parseEther("1"), parseEther("1")], value: parseEther("2"), chain: null,
+      args: [broadcasterAccount.address, parseEther("1"), parseEther("1")], value: parseEther("2"),
     });
     await chain.waitForTransactionReceipt({ hash: fundHash });
 
