@@ -19,6 +19,15 @@ describe("parseCli", () => {
     expect(parseCli(["keystore", "address", "key.json"])).toMatchObject({ command: "keystore", subcommand: "address", positionals: ["key.json"] });
   });
 
+  it("spells acronyms as one word in flags", () => {
+    expect(parseCli(["--service-uri", "http://127.0.0.1:1", "--rpc-url", "http://x"]).flags).toEqual({
+      serviceURI: "http://127.0.0.1:1",
+      rpcUrl: "http://x",
+    });
+    expect(helpText()).toContain("--service-uri");
+    expect(helpText()).toContain("STREAMFLOW_SERVICE_URI");
+  });
+
   it("refuses an unknown flag instead of ignoring it", () => {
     expect(() => parseCli(["--prot", "1"])).toThrow(/prot/);
   });

@@ -6,7 +6,10 @@ import { configSchema, envName } from "./config.ts";
 export const COMMANDS = ["start", "transcoder", "keystore"] as const;
 export type Command = (typeof COMMANDS)[number];
 
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** serviceURI → service-uri, rpcUrl → rpc-url: runs of capitals are one word. */
+const kebab = (key: string) => key.replace(/([a-z0-9])([A-Z]+)/g, "$1-$2").toLowerCase();
+/** Each configuration key by its flag. */
+const CONFIG_KEY_BY_FLAG = new Map(Object.keys(configSchema.shape).map((key) => [kebab(key), key]));
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export interface ParsedCli {
@@ -39,7 +42,7 @@ export function parseCli(argv: string[]): ParsedCli {
   for (const [flag, value] of Object.entries(values)) {
     if (flag === "help" || flag === "config" || typeof value !== "string") continue;
     if ((EXTRA_FLAGS as readonly string[]).includes(flag)) extra[camel(flag)] = value;
-    else flags[camel(flag)] = value;
+    else flags[CONFIG_KEY_BY_FLAG.get(flag) ?? flag] = value;
   }
   return {
     command,

@@ -57,7 +57,7 @@ export class InvalidConfig extends Error {
 
 /** Environment variables read, STREAMFLOW_<SNAKE_CASE> of each setting (e.g. STREAMFLOW_RPC_URL). */
 export function envName(key: string): string {
-  return `STREAMFLOW_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+  return `STREAMFLOW_${key.replace(/([a-z0-9])([A-Z]+)/g, "$1_$2").toUpperCase()}`;
 }
 
 const LIST_KEYS = new Set(["services", "regions"]);
@@ -87,6 +87,13 @@ export async function loadConfig(o: { flags?: Record<string, unknown>; env?: Nod
   }
   const flags = Object.fromEntries(Object.entries(o.flags ?? {}).filter(([, v]) => v !== undefined));
   if (typeof flags.regions === "string") flags.regions = flags.regions.split(",").map((s) => s.trim()).filter(Boolean);
+  if (typeof flags.services === "string") {
+    try {
+      flags.services = JSON.parse(flags.services);
+    } catch {
+      throw new InvalidConfig('setting services is invalid: give JSON, e.g. --services \'[{"id":"CPUTranscoding","verifier":"0x0000000000000000000000000000000000000000"}]\'');
+    }
+  }
   const merged = { ...file, ...fromEnv(o.env ?? {}), ...flags };
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {

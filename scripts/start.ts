@@ -3,10 +3,20 @@
 // join here.
 import { resolve } from "node:path";
 import { startLocalNetwork } from "./lib/local-network.ts";
+import { startLocalOrchestrators } from "./lib/local-orchestrators.ts";
 import { stopAll } from "./lib/processes.ts";
 
 const port = Number(process.env.STREAMFLOW_CHAIN_PORT ?? 8545);
 const deploymentsFile = resolve(process.env.STREAMFLOW_DEPLOYMENTS ?? "deployments/localhost.json");
+
+async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the orchestrator at ${url} did not become healthy in ${timeoutMs / 1000} s (see its log lines above)`);
+}
 
 let stopping = false;
 async function shutdown(code: number): Promise<never> {
@@ -36,12 +46,22 @@ try {
       }
     },
   });
+  const orchestrators = startLocalOrchestrators({
+    rpcUrl: network.rpcUrl,
+    deploymentsFile: network.deploymentsFile,
+    dataDir: resolve(process.env.STREAMFLOW_DATA_DIR ?? ".streamflow"),
+    verbose: true,
+  });
+  await Promise.all(orchestrators.map((o) => waitForHealth(o.url)));
   console.log(
     [
       "",
       "Streamflow is up.",
       `  chain        ${network.rpcUrl} (chain id 31337)`,
       `  deployments  ${network.deploymentsFile}`,
+      ...orchestrators.map(
+        (o) => `  orchestrator ${o.url} (dev account #${o.accountIndex}${o.remoteTranscoder ? ", with a remote transcoder" : ""})`,
+      ),
       "Press Ctrl-C to stop everything.",
       "",
     ].join("\n"),

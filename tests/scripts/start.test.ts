@@ -21,7 +21,7 @@ async function abiOf(path: string): Promise<Abi> {
 test("npm start brings up chain, contracts and seeded network, and Ctrl-C stops it all", { timeout: 240_000 }, async () => {
   const deployments = join(await mkdtemp(join(tmpdir(), "streamflow-start-")), "localhost.json");
   const child = spawn("node", ["scripts/start.ts"], {
-    env: { ...process.env, STREAMFLOW_CHAIN_PORT: String(PORT), STREAMFLOW_DEPLOYMENTS: deployments },
+    env: { ...process.env, STREAMFLOW_CHAIN_PORT: String(PORT), STREAMFLOW_DEPLOYMENTS: deployments, STREAMFLOW_DATA_DIR: join(deployments, "..", "data") },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -81,6 +81,20 @@ test("npm start brings up chain, contracts and seeded network, and Ctrl-C stops 
       await new Promise((r) => setTimeout(r, 500));
     }
     assert.equal(active, 3n, "the three seeded orchestrators are active once the next round is initialized");
+
+    // Their nodes answer, and the third has its remote transcoder in its pool.
+    for (const o of SEED_ORCHESTRATORS) {
+      const health = (await (await fetch(`${o.serviceURI}/healthz`)).json()) as { ok: boolean; transcoders: number };
+      assert.equal(health.ok, true, `${o.serviceURI} is healthy`);
+    }
+    const third = SEED_ORCHESTRATORS[2]!.serviceURI;
+    const deadlineTranscoder = Date.now() + 30_000;
+    let transcoders = 0;
+    while (Date.now() < deadlineTranscoder && transcoders < 1) {
+      transcoders = ((await (await fetch(`${third}/healthz`)).json()) as { transcoders: number }).transcoders;
+      if (transcoders < 1) await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.equal(transcoders, 1, "the third orchestrator's pool has its remote transcoder");
   } finally {
     child.kill("SIGINT");
   }
