@@ -6,7 +6,7 @@ import { SegmentFormatDidntMatchJobInputParams } from "../src/lib/protocol/error
 import { loadDeploymentsFile } from "../src/lib/chain/deployments-file.ts";
 import { createChainClients } from "./chain/clients.ts";
 import { ensureRegistration } from "./chain/registration.ts";
-import { runRoundWorker } from "./chain/rounds.ts";
+import { ensureRoundInitialized, runRoundWorker } from "./chain/rounds.ts";
 import type { NodeConfig } from "./config.ts";
 import { loadNodeKey, loadRecipientSecret } from "./keys/node-key.ts";
 import type { Logger } from "./log.ts";
@@ -77,6 +77,8 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
       return cachedBlock.block;
     },
     currentRound: () => rounds.read.currentRound(),
+    lastInitializedRound: () => rounds.read.lastInitializedRound(),
+    initializeCurrentRound: async () => void (await ensureRoundInitialized(clients)),
     blockHashForRound: (round) => rounds.read.blockHashForRound([round]),
     gasPriceWei: () => clients.publicClient.getGasPrice(),
   };

@@ -22,6 +22,8 @@ function context(o: Partial<QuoteContext> = {}): QuoteContext {
     chain: {
       blockNumber: async () => 1_000n,
       currentRound: async () => 7n,
+      lastInitializedRound: async () => 7n,
+      initializeCurrentRound: async () => {},
       blockHashForRound: async () => BLOCK_HASH,
       gasPriceWei: async () => 1_000_000_000n,
     },
@@ -59,6 +61,25 @@ describe("buildQuote", () => {
     const { ticketParams } = await buildQuote(context(), job);
     expect(REDEEM_GAS * 1_000_000_000n * 100n).toBeLessThanOrEqual(ticketParams.faceValue);
     expect(expectedValue(ticketParams.faceValue, ticketParams.winProb)).toBe(10n ** 13n);
+  });
+
+  it("initializes the current round when nobody has, so that tickets name it", async () => {
+    const ctx = context();
+    let initialized = false;
+    const chain = { ...ctx.chain, currentRound: async () => 9n,
+      initializeCurrentRound: async () => void (initialized = true),
+      blockHashForRound: async () => (initialized ? BLOCK_HASH : (`0x${"00".repeat(32)}` as const)) };
+    const { ticketParams } = await buildQuote({ ...ctx, chain }, job);
+    expect(ticketParams).toMatchObject({ creationRound: 9n, creationRoundBlockHash: BLOCK_HASH });
+  });
+
+  it("falls back to the latest initialized round when the current one cannot be initialized", async () => {
+    const ctx = context();
+    const chain = { ...ctx.chain, currentRound: async () => 9n, lastInitializedRound: async () => 8n,
+      initializeCurrentRound: async () => { throw new Error("reverted"); },
+      blockHashForRound: async (r: bigint) => (r === 9n ? (`0x${"00".repeat(32)}` as const) : BLOCK_HASH) };
+    const { ticketParams } = await buildQuote({ ...ctx, chain }, job);
+    expect(ticketParams).toMatchObject({ creationRound: 8n, creationRoundBlockHash: BLOCK_HASH });
   });
 
   it("answers OrchestratorBusy when every session is taken", async () => {

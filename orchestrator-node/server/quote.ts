@@ -19,6 +19,10 @@ const BUSY_RETRY_AFTER_MS = 10_000;
 export interface ChainView {
   blockNumber(): Promise<bigint>;
   currentRound(): Promise<bigint>;
+  /** The latest round someone initialized (its block hash is known). */
+  lastInitializedRound(): Promise<bigint>;
+  /** Initializes the current round if nobody has (a transaction, at most once per round). */
+  initializeCurrentRound(): Promise<void>;
   blockHashForRound(round: bigint): Promise<Hex>;
   gasPriceWei(): Promise<bigint>;
 }
@@ -40,8 +44,19 @@ export interface QuoteContext {
 export async function issueCurrentTicketParams(
   ctx: Pick<QuoteContext, "chain" | "pricePerSegmentWei" | "maxRedeemOverheadPpm" | "secret" | "orchestrator" | "ticketParamsValidityBlocks">,
 ): Promise<TicketParams> {
-  const [blockNumber, round, gasPriceWei] = await Promise.all([ctx.chain.blockNumber(), ctx.chain.currentRound(), ctx.chain.gasPriceWei()]);
-  const creationRoundBlockHash = await ctx.chain.blockHashForRound(round);
+  const [blockNumber, currentRound, gasPriceWei] = await Promise.all([ctx.chain.blockNumber(), ctx.chain.currentRound(), ctx.chain.gasPriceWei()]);
+  // Tickets must name an initialized round (its block hash is on chain): initialize the current one if nobody has.
+  // Should that fail (the chain refuses our transaction), the latest initialized round is the last resort.
+  let round = currentRound;
+  let creationRoundBlockHash = await ctx.chain.blockHashForRound(round);
+  if (BigInt(creationRoundBlockHash) === 0n) {
+    await ctx.chain.initializeCurrentRound().catch(() => undefined);
+    creationRoundBlockHash = await ctx.chain.blockHashForRound(round);
+  }
+  if (BigInt(creationRoundBlockHash) === 0n) {
+    round = await ctx.chain.lastInitializedRound();
+    creationRoundBlockHash = await ctx.chain.blockHashForRound(round);
+  }
   const terms = chooseTicketTerms({
     ticketEVWei: ctx.pricePerSegmentWei,
     redeemGas: REDEEM_GAS,

@@ -71,22 +71,52 @@ export class NodeBroadcaster {
     if (sequenceNumber !== undefined) this.#waiting.get(sequenceNumber)?.(reply);
   }
 
-  /** Pays for and sends one segment; resolves with the orchestrator's result or error for it. */
-  async sendSegment(streamId: string, sequenceNumber: number, bytes: Uint8Array, durationMs: number): Promise<SegmentReply> {
+  get ticketParams(): TicketParams | undefined {
+    return this.#params;
+  }
+
+  /** Signed tickets worth the price of one segment, with the current params; and the credit left after them. */
+  async pay(): Promise<{ payment: Segment["payment"]; creditWei: bigint }> {
     const params = this.#params!;
     const ev = expectedValue(params.faceValue, params.winProb);
     const { tickets, creditWei } = ticketsForPayment({ paymentWei: this.#priceWei, ticketEVWei: ev, creditWei: this.#creditWei });
     const signed: SignedTicket[] = [];
     for (let i = 0n; i < tickets; i++) signed.push(await signTicket(this.#account, makeTicket(params, this.#account.address, ++this.#nonce)));
-    const segment: Segment = {
+    return { payment: { seed: params.seed, expirationBlock: params.expirationBlock, tickets: signed }, creditWei };
+  }
+
+  /** The segment message for `bytes` with a given payment. */
+  segmentMessage(streamId: string, sequenceNumber: number, bytes: Uint8Array, durationMs: number, payment: Segment["payment"]): Segment {
+    return {
       v: 1, type: "segment", streamId, sequenceNumber, durationMs, format: "mp4", byteLength: bytes.byteLength,
-      contentHash: contentHash(bytes), payment: { seed: params.seed, expirationBlock: params.expirationBlock, tickets: signed },
+      contentHash: contentHash(bytes), payment,
     };
-    const reply = new Promise<SegmentReply>((resolve) => this.#waiting.set(sequenceNumber, resolve));
+  }
+
+  /** Sends a segment message as it is; resolves with the orchestrator's result or error for its sequence number. */
+  async sendRaw(segment: Segment, bytes: Uint8Array): Promise<SegmentReply> {
+    const reply = new Promise<SegmentReply>((resolve) => this.#waiting.set(segment.sequenceNumber, resolve));
     await this.#channel!.send(segment, bytes);
-    const answer = await reply;
+    return reply;
+  }
+
+  /** Pays for and sends one segment; resolves with the orchestrator's result or error for it. */
+  async sendSegment(streamId: string, sequenceNumber: number, bytes: Uint8Array, durationMs: number): Promise<SegmentReply> {
+    const { payment, creditWei } = await this.pay();
+    const answer = await this.sendRaw(this.segmentMessage(streamId, sequenceNumber, bytes, durationMs, payment), bytes);
     if (answer.message.type === "result") this.#creditWei = creditWei; // a refused payment counts for nothing
     return answer;
+  }
+
+  /** POSTs a session offer and returns the HTTP status and reply without opening anything (for refusals). */
+  async offerOnly(job: JobRequest): Promise<{ status: number; reply: Message }> {
+    const peer = new Peer({ initiator: true, trickle: false, wrtc });
+    try {
+      const offer = (await new Promise<Peer.SignalData>((r) => peer.once("signal", r))) as { type: "offer"; sdp: string };
+      return await this.#post("/session", { v: 1, type: "sessionOffer", job, offer });
+    } finally {
+      peer.destroy();
+    }
   }
 
   close(): void {
