@@ -34,6 +34,8 @@ export const configSchema = z.strictObject({
   pricePerSegmentWei: wei.default(10n ** 13n),
   /** Redeem a winning ticket only when its gas costs at most this share of its face value (ppm; 10,000 = 1%). */
   maxRedeemOverheadPpm: ppm.default(10_000n),
+  /** How often the redeemer looks at the queue of winning tickets (ms). */
+  redeemIntervalMs: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
   /** Blocks for which issued ticket params stay valid. */
   ticketParamsValidityBlocks: z.coerce.number().int().min(1).max(100_000).default(120),
   /** Concurrent broadcast sessions served; more get OrchestratorBusy. */

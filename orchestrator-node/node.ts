@@ -175,7 +175,7 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
   const abort = new AbortController();
   const workers = [
     runRoundWorker(clients, log, abort.signal),
-    redeemer.run(abort.signal, 2_000),
+    redeemer.run(abort.signal, config.redeemIntervalMs),
     (async () => {
       while (!abort.signal.aborted) {
         reportRedemptions();

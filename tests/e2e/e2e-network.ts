@@ -27,6 +27,10 @@ export interface E2eNetwork {
   pendingFees(who: Address): Promise<bigint>;
   metrics(): Promise<string>;
   stopNode(): Promise<void>;
+  /** kill -9 of the node: no shutdown of any kind. */
+  killNode(): Promise<void>;
+  /** Starts the node again on the same data dir (its queue and secret), with other settings if given. */
+  restartNode(nodeSettings?: Record<string, unknown>): Promise<void>;
 }
 
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, log = () => ""): Promise<T> {
@@ -45,18 +49,23 @@ export async function startE2eNetwork(o: { chainPort: number; nodePort: number; 
   const { rpcUrl } = await startLocalNetwork({ port: o.chainPort, deploymentsFile, seed: true, roundKeeper: false, verbose: false });
   const deployments = await loadDeploymentsFile(deploymentsFile);
   const configFile = join(dir, "node.json");
-  await writeFile(configFile, JSON.stringify(o.nodeSettings));
   let log = "";
-  const node: ChildProcess = spawn(
-    process.execPath,
-    ["--no-warnings", "orchestrator-node/cli.ts", "--config", configFile, "--dev-account", String(o.devAccount), "--rpc-url", rpcUrl,
-      "--deployments", deploymentsFile, "--port", String(o.nodePort), "--data-dir", join(dir, "data"), "--log-level", "debug"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  node.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-  node.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  let node: ChildProcess;
   const nodeUrl = `http://127.0.0.1:${o.nodePort}`;
-  await waitFor("the node's /healthz", async () => ((await fetch(`${nodeUrl}/healthz`)).ok ? true : undefined), 60_000, () => log);
+  const startNode = async (settings: Record<string, unknown>) => {
+    await writeFile(configFile, JSON.stringify(settings));
+    node = spawn(
+      process.execPath,
+      ["--no-warnings", "orchestrator-node/cli.ts", "--config", configFile, "--dev-account", String(o.devAccount), "--rpc-url", rpcUrl,
+        "--deployments", deploymentsFile, "--port", String(o.nodePort), "--data-dir", join(dir, "data"), "--log-level", "debug"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    node.stdout!.on("data", (d: Buffer) => (log += d.toString()));
+    node.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+    await waitFor("the node's /healthz", async () => ((await fetch(`${nodeUrl}/healthz`)).ok ? true : undefined), 60_000, () => log);
+  };
+  const exited = () => new Promise((r) => (node.exitCode !== null || node.signalCode !== null ? r(undefined) : node.once("exit", r)));
+  await startNode(o.nodeSettings);
 
   const chain = createPublicClient({ transport: http(rpcUrl) });
   const mine = async (blocks: bigint) => {
@@ -94,9 +103,13 @@ export async function startE2eNetwork(o: { chainPort: number; nodePort: number; 
       chain.readContract({ address: deployments.contracts.BondingManager, abi: bondingManagerAbi, functionName: "pendingFees", args: [who] }),
     metrics: async () => (await fetch(`${nodeUrl}/metrics`)).text(),
     async stopNode() {
-      if (node.exitCode !== null) return;
       node.kill("SIGTERM");
-      await new Promise((r) => node.once("exit", r));
+      await exited();
     },
+    async killNode() {
+      node.kill("SIGKILL");
+      await exited();
+    },
+    restartNode: (settings = o.nodeSettings) => startNode(settings),
   };
 }
