@@ -5,16 +5,10 @@ import { encodePacked, keccak256, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import type { TestProtocol } from "./fixture.ts";
 
-/** A ticket as the TicketBroker ABI takes it (struct ITicketBroker.Ticket). */
-export interface Ticket {
-  recipient: Address;
-  sender: Address;
-  faceValue: bigint;
-  winProb: bigint;
-  senderNonce: bigint;
-  recipientRandHash: Hex;
-  auxData: Hex;
-}
+// The type only: hashing and signing here stay independent of the protocol library, so the contract tests check
+// the library's format rather than share its mistakes.
+import type { Ticket } from "../../../src/lib/protocol/types.ts";
+export type { Ticket };
 
 /** A ticket with everything a recipient needs to redeem it. */
 export interface SignedTicket {
