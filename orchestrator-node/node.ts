@@ -192,8 +192,8 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     redeemer,
     queue,
     async stop() {
-      log.info({}, "stopping: closing sessions, then the redeemer and the chain watchers");
-      sessions.closeAll();
+      log.info({ sessions: sessions.count }, "stopping: finishing the segments in flight, then the redeemer and the chain watchers");
+      await sessions.drain();
       await app.close();
       abort.abort();
       await Promise.allSettled(workers);

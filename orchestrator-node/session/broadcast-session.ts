@@ -51,6 +51,11 @@ export class BroadcastSession {
     this.streamId = options.job.streamId;
   }
 
+  /** Resolves when every segment received so far has been answered. */
+  idle(): Promise<void> {
+    return this.#queue;
+  }
+
   /** Handles a message from the broadcaster (resolves once it has been dealt with). */
   handle(message: Message, payload: Uint8Array): Promise<void> {
     const done = this.#queue.then(() => this.#dispatch(message, payload));

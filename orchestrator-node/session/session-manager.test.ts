@@ -27,10 +27,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function node(maxSessions = 2) {
+async function node(maxSessions = 2, onSegmentStarted: () => void = () => {}) {
   const manager = new SessionManager({
     orchestrator, maxSessions, serviceIds: ["CPUTranscoding"], log: silentLogger,
-    paymentsFor: () => ({ check: async () => ({ commit: async () => ({}) }) }),
+    paymentsFor: () => ({ check: async () => (onSegmentStarted(), { commit: async () => ({}) }) }),
     transcode: (_s, bytes, ladder) => transcodeSegment(bytes, ladder, { encoder: "libx264" }),
   });
   const app = await createHttpServer({
@@ -75,6 +75,27 @@ describe("SessionManager over real WebRTC", () => {
     );
     await expect.poll(() => b.received!.length, { timeout: 20_000 }).toBe(1);
     expect(b.received![0]!.message).toMatchObject({ type: "result", sequenceNumber: 0, renditions: [{ name: "240p", height: 240 }] });
+  }, 40_000);
+
+  it("drains on shutdown: answers the segment in flight, refuses new sessions, then closes", async () => {
+    let started!: () => void;
+    const segmentStarted = new Promise<void>((r) => (started = r));
+    const { app, manager } = await node(2, () => started());
+    const b = await broadcaster(app, "draining");
+    const clip = await makeClip({ width: 640, height: 360 });
+    const sent = b.channel!.send(
+      { v: 1, type: "segment", streamId: "draining", sequenceNumber: 0, durationMs: 2000, format: "mp4", byteLength: clip.bytes.byteLength,
+        contentHash: keccak256(clip.bytes), payment: { seed: `0x${"00".repeat(32)}`, expirationBlock: 1n, tickets: [] } },
+      clip.bytes,
+    );
+    await sent;
+    await segmentStarted; // the node is handling the segment: now shut down
+    const drained = manager.drain(20_000);
+    const refused = await broadcaster(app, "late");
+    expect(refused.reply).toMatchObject({ type: "error", error: { name: "OrchestratorBusy" } });
+    await drained;
+    expect(b.received!.map((r) => r.message.type)).toEqual(["result"]);
+    expect(manager.count).toBe(0);
   }, 40_000);
 
   it("answers OrchestratorBusy beyond its session limit and closes sessions whose peer leaves", async () => {

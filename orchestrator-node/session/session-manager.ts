@@ -14,6 +14,8 @@ const ANSWER_TIMEOUT_MS = 10_000;
 const BUSY_RETRY_AFTER_MS = 10_000;
 /** How often partial messages that stopped arriving are dropped. */
 const EVICT_INTERVAL_MS = 5_000;
+const FLUSH_POLL_MS = 20;
+const FLUSH_GRACE_MS = 250;
 
 export interface SessionManagerOptions {
   orchestrator: LocalAccount;
@@ -35,6 +37,7 @@ interface Open {
 export class SessionManager {
   readonly #o: SessionManagerOptions;
   readonly #open = new Map<string, Open>();
+  #draining = false;
 
   constructor(options: SessionManagerOptions) {
     this.#o = options;
@@ -59,7 +62,7 @@ export class SessionManager {
       if (error instanceof InvalidLadder) throw new InvalidMessage({ messageType: "sessionOffer", field: "job.output", reason: error.reason });
       throw error;
     }
-    if (this.#open.size >= this.#o.maxSessions) {
+    if (this.#draining || this.#open.size >= this.#o.maxSessions) {
       throw new OrchestratorBusy({ orchestrator: this.#o.orchestrator.address, maxSessions: this.#o.maxSessions, retryAfterMs: BUSY_RETRY_AFTER_MS });
     }
 
@@ -110,6 +113,23 @@ export class SessionManager {
     open.peer.destroy();
     this.#o.events?.sessions(this.#open.size);
     this.#o.log.info({ stream: streamId }, "session closed");
+  }
+
+  /**
+   * Graceful shutdown: take no new session, let every segment already received be answered (up to `timeoutMs`),
+   * then close all sessions.
+   */
+  async drain(timeoutMs = 15_000): Promise<void> {
+    this.#draining = true;
+    const deadline = Date.now() + timeoutMs;
+    const idle = Promise.all([...this.#open.values()].map((o) => o.session.idle()));
+    await Promise.race([idle, new Promise((r) => setTimeout(r, timeoutMs))]);
+    // Answered is not delivered: wait for the channels' buffers to empty, then a moment for SCTP to send them.
+    while (Date.now() < deadline && [...this.#open.values()].some((o) => o.peer.bufferSize > 0)) {
+      await new Promise((r) => setTimeout(r, FLUSH_POLL_MS));
+    }
+    await new Promise((r) => setTimeout(r, FLUSH_GRACE_MS));
+    this.closeAll();
   }
 
   closeAll(): void {
