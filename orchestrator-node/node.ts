@@ -124,6 +124,10 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     serviceIds: quoteContext.serviceIds,
     transcode,
     log,
+    onClosed: (job) => {
+      balances.close(job.broadcaster, job.streamId);
+      pool.endStream(job.streamId);
+    },
     paymentsFor: (job) =>
       streamPayments({
         streamId: job.streamId,

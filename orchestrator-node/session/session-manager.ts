@@ -26,9 +26,12 @@ export interface SessionManagerOptions {
   transcode: Transcode;
   log: Logger;
   events?: SessionEvents & { sessions(count: number): void };
+  /** A session ended: release what it held elsewhere (its balance, its transcoder stickiness). */
+  onClosed?(job: JobRequest): void;
 }
 
 interface Open {
+  job: JobRequest;
   peer: Peer.Instance;
   session: BroadcastSession;
   evictTimer: ReturnType<typeof setInterval>;
@@ -81,7 +84,7 @@ export class SessionManager {
       events: this.#o.events,
     });
     const evictTimer = setInterval(() => channel.evictExpired(), EVICT_INTERVAL_MS);
-    this.#open.set(job.streamId, { peer, session, evictTimer });
+    this.#open.set(job.streamId, { job, peer, session, evictTimer });
     this.#o.events?.sessions(this.#open.size);
     peer.on("data", (data: Uint8Array) => channel.receive(data));
     peer.on("close", () => this.close(job.streamId));
@@ -111,6 +114,7 @@ export class SessionManager {
     this.#open.delete(streamId);
     clearInterval(open.evictTimer);
     open.peer.destroy();
+    this.#o.onClosed?.(open.job);
     this.#o.events?.sessions(this.#open.size);
     this.#o.log.info({ stream: streamId }, "session closed");
   }
