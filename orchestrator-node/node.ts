@@ -15,6 +15,7 @@ import { SenderMonitor } from "./payments/monitor.ts";
 import { chainSenderFundsSource, watchSenderEvents } from "./payments/monitor-chain.ts";
 import { RedemptionQueue } from "./payments/redemption-queue.ts";
 import { Redeemer } from "./payments/redeemer.ts";
+import { nativeRecovery } from "./payments/native-recover.ts";
 import { streamPayments } from "./payments/stream-payments.ts";
 import { TicketValidator } from "./payments/validator.ts";
 import { createHttpServer } from "./server/http.ts";
@@ -65,6 +66,7 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     recipient: orchestrator,
     ticketValidityPeriodRounds: await ticketBroker.read.ticketValidityPeriodRounds(),
     blockHashForRound: (round) => rounds.read.blockHashForRound([round]),
+    recoverSigner: nativeRecovery,
   });
   const balances = new Balances();
 

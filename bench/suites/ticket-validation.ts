@@ -1,10 +1,12 @@
-// Ticket validation throughput on one core, against raw secp256k1 recovery of the same signatures (the floor:
-// validation must recover every signer). Target: ≥ 5,000 tickets/s/core, ratio ≤ 1.2.
-import { hashMessage, recoverAddress } from "viem";
+// Ticket validation throughput on one core as the node runs it (native secp256k1), against raw recovery of the same
+// signatures with the same library (the floor: validation must recover every signer). Target: ≥ 5,000 tickets/s/core,
+// ratio ≤ 1.2.
+import { hashMessage } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { issueTicketParams, newRecipientSecret } from "../../src/lib/protocol/params.ts";
 import { makeTicket, signTicket, ticketHash } from "../../src/lib/protocol/ticket.ts";
 import { TicketValidator } from "../../orchestrator-node/payments/validator.ts";
+import { nativeRecovery } from "../../orchestrator-node/payments/native-recover.ts";
 import type { SignedTicket } from "../../src/lib/protocol/types.ts";
 import { compare, type Figure } from "../stats.ts";
 
@@ -32,6 +34,7 @@ export async function ticketValidation(): Promise<Figure[]> {
       const validator = new TicketValidator({
         secret, recipient: ORCHESTRATOR.address, ticketValidityPeriodRounds: 2n,
         blockHashForRound: async () => BLOCK_HASH, maxNoncesPerRecipientRandHash: TICKETS + 1,
+        recoverSigner: nativeRecovery, // as the node runs it
       });
       for (const s of signed) {
         const checked = await validator.check(
@@ -43,7 +46,7 @@ export async function ticketValidation(): Promise<Figure[]> {
       }
     },
     async () => {
-      for (const [i, s] of signed.entries()) await recoverAddress({ hash: digests[i]!, signature: s.sig });
+      for (const [i, s] of signed.entries()) await nativeRecovery(digests[i]!, s.sig);
     },
   );
   const perSecond = (ms: number) => (TICKETS / ms) * 1000;

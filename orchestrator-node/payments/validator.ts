@@ -5,7 +5,7 @@ import { zeroAddress, type Address, type Hex } from "viem";
 import { InvalidTicket, TicketParamsExpired, type InvalidTicketReason } from "../../src/lib/protocol/errors.ts";
 import { echoedTicketParams, type Payment } from "../../src/lib/protocol/messages.ts";
 import { MIN_RECIPIENT_SECRET_BYTES, RecipientSecretTooShort, isExpired, issuedRecipientRand } from "../../src/lib/protocol/params.ts";
-import { InvalidSignature } from "../../src/lib/protocol/signature.ts";
+import { InvalidSignature, type DigestSignerRecovery } from "../../src/lib/protocol/signature.ts";
 import { InvalidAuxData, isWinningTicket, recoverTicketSigner, ticketHash } from "../../src/lib/protocol/ticket.ts";
 import type { SignedTicket, TicketParams } from "../../src/lib/protocol/types.ts";
 import { expectedValue } from "../../src/lib/protocol/winprob.ts";
@@ -26,6 +26,8 @@ export interface TicketValidatorConfig {
   blockHashForRound: (round: bigint) => Promise<Hex>;
   /** Tickets per recipientRandHash before it is retired and new params must be sent (go-livepeer's maxSenderNonces). */
   maxNoncesPerRecipientRandHash?: number;
+  /** Signature recovery (default: viem's, pure JS); the node passes native secp256k1 for throughput. */
+  recoverSigner?: DigestSignerRecovery;
   /** Live recipientRandHashes tracked at once (NonceTracker). */
   maxRecipientRandHashes?: number;
 }
@@ -240,7 +242,7 @@ export class TicketValidator {
 
     let signer: Address;
     try {
-      signer = await recoverTicketSigner(signed);
+      signer = await recoverTicketSigner(signed, this.config.recoverSigner);
     } catch (error) {
       if (error instanceof InvalidSignature) throw refuse("badSignature", error);
       throw error;

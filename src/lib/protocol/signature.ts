@@ -1,5 +1,5 @@
 // The signature rules the contracts apply (OpenZeppelin ECDSA.tryRecover over an EIP-191 personal message), for tickets and receipts alike.
-import { hexToBigInt, isHex, numberToHex, recoverMessageAddress, size, slice, type Address, type Hex, type LocalAccount } from "viem";
+import { hashMessage, hexToBigInt, isHex, numberToHex, recoverAddress, size, slice, type Address, type Hex, type LocalAccount } from "viem";
 import { ProtocolError } from "./errors.ts";
 
 /** Order of the secp256k1 group: (r, s) and (r, n - s) both verify, which is the malleability the contracts reject. */
@@ -108,11 +108,19 @@ export async function signHash(account: LocalAccount, hash: Hex): Promise<Hex> {
  * The address the contracts would recover from `sig` over the personal-message form of `hash`.
  * @throws InvalidSignature with the RecoverError the contract would revert with
  */
-export async function recoverHashSigner(hash: Hex, sig: Hex): Promise<Address> {
+/**
+ * Recovers the signer of an EIP-191 digest. The default is viem's (pure JS, runs in the browser); a node may pass a
+ * native secp256k1 for throughput. Either way the signature rules above are checked first, here, once.
+ */
+export type DigestSignerRecovery = (ethSignedDigest: Hex, sig: Hex) => Promise<Address>;
+
+const viemRecovery: DigestSignerRecovery = (digest, sig) => recoverAddress({ hash: digest, signature: sig });
+
+export async function recoverHashSigner(hash: Hex, sig: Hex, recover: DigestSignerRecovery = viemRecovery): Promise<Address> {
   const recoverError = signatureRecoverError(sig);
   if (recoverError !== undefined) throw new InvalidSignature({ hash, recoverError });
   try {
-    return await recoverMessageAddress({ message: { raw: hash }, signature: sig });
+    return await recover(hashMessage({ raw: hash }), sig);
   } catch (cause) {
     // An r that is zero or off the curve: ecrecover yields address(0), which OpenZeppelin reports as InvalidSignature.
     throw new InvalidSignature({ hash, recoverError: "InvalidSignature" }, { cause });

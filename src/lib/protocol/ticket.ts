@@ -1,7 +1,7 @@
 // A Livepeer-format ticket byte for byte as the TicketBroker reads it: auxData, hash, sender's signature and win check.
 import { encodePacked, hexToBigInt, isAddressEqual, isHex, keccak256, size, slice, type Address, type Hex, type LocalAccount } from "viem";
 import { ProtocolError } from "./errors.ts";
-import { recoverHashSigner, signHash } from "./signature.ts";
+import { recoverHashSigner, signHash, type DigestSignerRecovery } from "./signature.ts";
 import type { SignedTicket, Ticket, TicketParams } from "./types.ts";
 
 /** auxData = abi.encodePacked(uint256 creationRound, bytes32 creationRoundBlockHash): two words. */
@@ -115,8 +115,8 @@ export async function signTicket(account: LocalAccount, ticket: Ticket): Promise
  * The address the TicketBroker would recover from a signed ticket; the ticket is valid only if it is the sender.
  * @throws InvalidSignature (from signature.ts) with the ECDSA.RecoverError the contract would revert with
  */
-export async function recoverTicketSigner(signed: SignedTicket): Promise<Address> {
-  return recoverHashSigner(ticketHash(signed.ticket), signed.sig);
+export async function recoverTicketSigner(signed: SignedTicket, recover?: DigestSignerRecovery): Promise<Address> {
+  return recoverHashSigner(ticketHash(signed.ticket), signed.sig, recover);
 }
 
 /** The TicketBroker's win check: uint256(keccak256(abi.encodePacked(sig, recipientRand))) < winProb. */
