@@ -3,16 +3,16 @@
 import { loadDeploymentsFile } from "../src/lib/chain/deployments-file.ts";
 import { createChainClients } from "../orchestrator-node/chain/clients.ts";
 import { ensureRoundInitialized } from "../orchestrator-node/chain/rounds.ts";
+import { devAccountPrivateKey } from "../orchestrator-node/keys/node-key.ts";
 import { deploymentsPath } from "./lib/deployments-file.ts";
 
 const POLL_MS = 500;
-/** Hardhat's well-known dev account #0: acceptable only because this refuses any chain but the local one. */
-const LOCAL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 const rpcUrl = process.env.RPC_URL ?? "http://127.0.0.1:8545";
 const deployments = await loadDeploymentsFile(deploymentsPath("localhost"));
 if (deployments.chainId !== 31337) throw new Error(`the round keeper is for the local chain only, not chain ${deployments.chainId}`);
-const c = createChainClients({ rpcUrl, privateKey: LOCAL_DEV_KEY, deployments, pollingIntervalMs: 200 });
+// Hardhat's dev account #0: acceptable only because this refuses any chain but the local one (checked above).
+const c = createChainClients({ rpcUrl, privateKey: devAccountPrivateKey(0), deployments, pollingIntervalMs: 200 });
 
 console.log(`Round keeper watching ${deployments.contracts.RoundsManager}`);
 for (;;) {

@@ -11,11 +11,15 @@ import { decryptKeystore } from "./keystore.ts";
 /** Hardhat's default dev mnemonic: its accounts are public, so it is only ever accepted on chain 31337. */
 const HARDHAT_DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
+/** The private key of Hardhat's dev account `index` (local chain only: its keys are public). */
+export function devAccountPrivateKey(index: number): Hex {
+  return bytesToHex(mnemonicToAccount(HARDHAT_DEV_MNEMONIC, { addressIndex: index }).getHdKey().privateKey!);
+}
+
 export async function loadNodeKey(config: NodeConfig, chainId: number, env: NodeJS.ProcessEnv = process.env): Promise<Hex> {
   if (config.devAccount !== undefined) {
     assertDevAccountAllowed(config, chainId);
-    const account = mnemonicToAccount(HARDHAT_DEV_MNEMONIC, { addressIndex: config.devAccount });
-    return bytesToHex(account.getHdKey().privateKey!);
+    return devAccountPrivateKey(config.devAccount);
   }
   if (!config.keystore) throw new InvalidConfig("no key: give --keystore FILE or, on the local chain, --dev-account N");
   const password = config.keystorePasswordFile
