@@ -22,6 +22,7 @@ import { createHttpServer } from "./server/http.ts";
 import { createMetrics, type Metrics } from "./server/metrics.ts";
 import { buildQuote, issueCurrentTicketParams, type ChainView, type QuoteContext } from "./server/quote.ts";
 import type { Transcode } from "./session/broadcast-session.ts";
+import { PublicStreams } from "./session/public-streams.ts";
 import { SessionManager } from "./session/session-manager.ts";
 import { chooseH264Encoder } from "./transcode/encoder.ts";
 import { TranscoderPool } from "./transcode/pool.ts";
@@ -120,6 +121,9 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     }
   };
 
+  // Published streams' last minute or so, for viewers (GET /streams/…); fed by each session's transcoded segments.
+  const publicStreams = new PublicStreams({ orchestrator, onBytes: (bytes) => metrics.publicWindowBytes.set(bytes) });
+
   const sessions: SessionManager = new SessionManager({
     orchestrator: clients.account,
     maxSessions: config.maxSessions,
@@ -129,6 +133,7 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     onClosed: (job) => {
       balances.close(job.broadcaster, job.streamId);
       pool.endStream(job.streamId);
+      publicStreams.closed(job);
     },
     paymentsFor: (job) =>
       streamPayments({
@@ -153,6 +158,7 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
         if (detail.error) metrics.errors.inc({ name: detail.error });
       },
       sessions: (count) => metrics.sessions.set(count),
+      transcoded: (job, segment) => publicStreams.add(job, segment),
     },
   });
 
@@ -171,6 +177,7 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     log,
     quote: (job) => buildQuote(quoteContext, job),
     openSession: (offer) => sessions.open(offer),
+    publicStreams,
     health: () => ({ ok: true, detail: { orchestrator, sessions: sessions.count, transcoders: pool.stats().transcoders.length } }),
   });
   if (config.transcoderSecret) pool.attach(app.server);
@@ -201,6 +208,7 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
       log.info({ sessions: sessions.count }, "stopping: finishing the segments in flight, then the redeemer and the chain watchers");
       await sessions.drain();
       await app.close();
+      publicStreams.clear();
       abort.abort();
       await Promise.allSettled(workers);
       await pool.close();

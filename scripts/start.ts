@@ -1,12 +1,14 @@
 // `npm start`: the whole system on its embedded default — a local chain on 127.0.0.1, the contracts deployed,
-// the network seeded, rounds kept moving — and everything stopped on Ctrl-C. Later parts (orchestrators, web app)
-// join here.
+// the network seeded, rounds kept moving, three orchestrator nodes (one with a remote transcoder) and the web app —
+// and everything stopped on Ctrl-C.
 import { resolve } from "node:path";
 import { startLocalNetwork } from "./lib/local-network.ts";
 import { startLocalOrchestrators } from "./lib/local-orchestrators.ts";
 import { stopAll } from "./lib/processes.ts";
+import { buildWebApp, startWebApp } from "./lib/web-app.ts";
 
 const port = Number(process.env.STREAMFLOW_CHAIN_PORT ?? 8545);
+const webPort = Number(process.env.STREAMFLOW_WEB_PORT ?? 5173);
 const deploymentsFile = resolve(process.env.STREAMFLOW_DEPLOYMENTS ?? "deployments/localhost.json");
 
 async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
@@ -32,7 +34,8 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
-  console.log(`Starting the local chain on http://127.0.0.1:${port}…`);
+  console.log(`Building the web app and starting the local chain on http://127.0.0.1:${port}…`);
+  const webBuilt = buildWebApp(true);
   const network = await startLocalNetwork({
     port,
     deploymentsFile,
@@ -53,6 +56,8 @@ try {
     verbose: true,
   });
   await Promise.all(orchestrators.map((o) => waitForHealth(o.url)));
+  await webBuilt;
+  const webUrl = await startWebApp({ port: webPort, deploymentsFile: network.deploymentsFile, verbose: false });
   console.log(
     [
       "",
@@ -62,6 +67,9 @@ try {
       ...orchestrators.map(
         (o) => `  orchestrator ${o.url} (dev account #${o.accountIndex}${o.remoteTranscoder ? ", with a remote transcoder" : ""})`,
       ),
+      `  web app      ${webUrl}`,
+      "",
+      `Open ${webUrl}/broadcast to go live.`,
       "Press Ctrl-C to stop everything.",
       "",
     ].join("\n"),

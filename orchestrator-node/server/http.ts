@@ -1,6 +1,8 @@
-// The node's HTTP endpoints (fastify): POST /quote, GET /healthz, GET /metrics — with per-IP rate limits, a body
-// limit, and every error answered in the protocol's wire error format with its name and next step.
+// The node's HTTP endpoints (fastify): POST /quote, POST /session, GET /streams/… (published streams' public window),
+// GET /healthz, GET /metrics — callable from any origin (CORS), with per-IP rate limits, a body limit, and every error
+// answered in the protocol's wire error format with its name and next step.
 import Fastify, { type FastifyInstance } from "fastify";
+import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import { InvalidMessage, MessageTooLarge, OrchestratorBusy, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
 import {
@@ -12,7 +14,15 @@ import {
   type SessionAnswer,
   type SessionOffer,
 } from "../../src/lib/protocol/messages.ts";
+import {
+  PublicStreamNotFound,
+  encodePublicStreamIndex,
+  parsePublicSegmentFile,
+  publicSegmentPath,
+  publicStreamIndexPath,
+} from "../../src/lib/protocol/public-stream.ts";
 import type { Logger } from "../log.ts";
+import type { PublicStreams } from "../session/public-streams.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface HttpOptions {
@@ -24,11 +34,19 @@ export interface HttpOptions {
   openSession?(offer: SessionOffer): Promise<SessionAnswer>;
   /** Requests per IP per minute on the protocol endpoints. */
   rateLimitPerMinute?: number;
+  /** The public window of published streams; without it GET /streams/… answers PublicStreamNotFound. */
+  publicStreams?: Pick<PublicStreams, "index" | "segment">;
+  /**
+   * Requests per IP per minute on each GET /streams route, and on CORS preflights: viewers poll the index about once a
+   * second and fetch a segment per rendition every 2 s, so this is well above the protocol endpoints' limit.
+   */
+  viewerRateLimitPerMinute?: number;
   health(): { ok: boolean; detail: Record<string, unknown> };
 }
 
 function statusFor(error: ProtocolError): number {
   if (error instanceof OrchestratorBusy) return 503;
+  if (error instanceof PublicStreamNotFound) return 404;
   if (error instanceof MessageTooLarge) return 413;
   return 400;
 }
@@ -50,6 +68,27 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
       error: "Too Many Requests",
       message: `rate limit: ${context.max} requests per ${context.after}; retry later`,
     }),
+  });
+  const viewerLimit = { max: o.viewerRateLimitPerMinute ?? 1200, timeWindow: "1 minute" };
+  // @fastify/cors answers a preflight in its own onRequest hook, before any route's limit: a preflight before each
+  // POST must not spend the protocol quota (half of it would go to preflights), but gets a bound of its own here.
+  const preflightLimit = app.createRateLimit(viewerLimit);
+  app.addHook("onRequest", async (req, reply) => {
+    if (req.method !== "OPTIONS") return;
+    const limit = await preflightLimit(req);
+    if (!limit.isAllowed && limit.isExceeded) {
+      return reply.code(429).header("retry-after", String(limit.ttlInSeconds)).send({ statusCode: 429, error: "Too Many Requests" });
+    }
+  });
+  // Any origin: the broadcaster and watch pages are served from elsewhere, and nothing here rides on cookies
+  // (credentials stay off). Registered before the routes' limits run, so a 429 or an error still carries the CORS
+  // headers and the page can read why.
+  await app.register(cors, {
+    origin: "*",
+    methods: ["GET", "POST", "OPTIONS"],
+    allowedHeaders: ["content-type"],
+    // Browsers cache a preflight this long (Chromium caps it at 2 h), so a broadcaster page preflights rarely.
+    maxAge: 600,
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
@@ -89,6 +128,36 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
     }
     return reply.type("application/json").send(encodeMessage(await o.openSession(message)));
   });
+
+  // Viewers' reads of published streams. The index and the segments change as the stream goes (a re-sent segment
+  // replaces the one before), so caches must revalidate: no-cache, not immutable.
+  app.get<{ Params: { streamId: string } }>(
+    "/streams/:streamId",
+    { config: { rateLimit: viewerLimit } },
+    async (req, reply) => {
+      const { streamId } = req.params;
+      publicStreamIndexPath(streamId); // validates it, throwing InvalidPublicStreamPath
+      const index = o.publicStreams?.index(streamId);
+      if (!index) throw new PublicStreamNotFound({ streamId });
+      return reply.type("application/json").header("cache-control", "no-cache").send(encodePublicStreamIndex(index));
+    },
+  );
+
+  app.get<{ Params: { streamId: string; rendition: string; file: string } }>(
+    "/streams/:streamId/:rendition/:file",
+    { config: { rateLimit: viewerLimit } },
+    async (req, reply) => {
+      const { streamId, rendition, file } = req.params;
+      const sequenceNumber = parsePublicSegmentFile(file);
+      publicSegmentPath(streamId, rendition, sequenceNumber); // validates the other parts
+      const bytes = o.publicStreams?.segment(streamId, rendition, sequenceNumber);
+      if (!bytes) throw new PublicStreamNotFound({ streamId, rendition, sequenceNumber });
+      return reply
+        .type("video/mp4")
+        .header("cache-control", "no-cache")
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    },
+  );
 
   app.get("/healthz", async (_req, reply) => {
     const h = o.health();

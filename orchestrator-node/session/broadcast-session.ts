@@ -28,6 +28,14 @@ export type Transcode = (
 
 export interface SessionEvents {
   segment(outcome: "transcoded" | "refused", detail: { sequenceNumber: number; error?: string; transcodeMs?: number }): void;
+  /**
+   * A segment's renditions went back to the broadcaster: for what else they serve (the public window of a published
+   * stream). Called in sequence order per session; it must not throw, and a throw costs the broadcaster nothing.
+   */
+  transcoded?(
+    job: JobRequest,
+    segment: { sequenceNumber: number; durationMs: number; renditions: readonly { rendition: Rendition; bytes: Uint8Array }[] },
+  ): void;
 }
 
 export interface BroadcastSessionOptions {
@@ -119,6 +127,12 @@ export class BroadcastSession {
       payload,
     );
     this.#o.events?.segment("transcoded", { sequenceNumber: segment.sequenceNumber, transcodeMs });
+    try {
+      this.#o.events?.transcoded?.(job, { sequenceNumber: segment.sequenceNumber, durationMs: segment.durationMs, renditions });
+    } catch (error) {
+      // The broadcaster has its result and paid for it: a fault in what else the renditions serve is ours alone.
+      this.#o.log.error({ stream: this.streamId, segment: segment.sequenceNumber, err: String(error) }, "handing on a transcoded segment failed");
+    }
     // After a win the old recipientRand is about to become public on chain: pay with new params from now on.
     if (newTicketParams) await this.#o.send({ v: 1, type: "ticketParamsUpdate", streamId: job.streamId, ticketParams: newTicketParams });
   }

@@ -81,6 +81,7 @@ const jobRequest: JobRequest = {
     { name: "240p", width: 426, height: 240, bitrateKbps: 400 },
   ],
   region: "eu-west",
+  publish: true,
 };
 
 const quote: Quote = {
@@ -270,6 +271,9 @@ describe("every field's bounds reject", () => {
     ["jobRequest", "output[0].bitrateKbps", 1.5],
     ["jobRequest", "region", ""],
     ["jobRequest", "region", "r".repeat(257)],
+    ["jobRequest", "publish", "true"],
+    ["jobRequest", "publish", 1],
+    ["jobRequest", "publish", null],
     ["jobRequest", "priority", "high"],
     ["quote", "orchestrator", "0x"],
     ["quote", "price.per", "minute"],

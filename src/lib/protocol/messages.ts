@@ -86,6 +86,15 @@ function uniqueNames<T extends { name: string }>(items: readonly T[], ctx: z.Ref
   });
 }
 
+/** Field rules other wire shapes share (public-stream.ts), exported so that each rule is written once. */
+export {
+  streamId as streamIdSchema,
+  sequenceNumber as sequenceNumberSchema,
+  dimension as dimensionSchema,
+  renditionName as renditionNameSchema,
+  uniqueNames,
+};
+
 // ---------------------------------------------------------------------------------------------------- tickets
 
 /** A Ticket (types.ts) field for field. */
@@ -134,6 +143,11 @@ export const jobRequestSchema = z.strictObject({
   input: z.strictObject({ codec: z.enum(VIDEO_CODECS), width: dimension, height: dimension, fps }),
   output: z.array(renditionRequestSchema).min(1).max(MAX_RENDITIONS).superRefine(uniqueNames),
   region: boundedText(256).optional(),
+  /**
+   * Publish this stream: the orchestrator keeps a short public window of its transcoded renditions for viewers
+   * (public-stream.ts). Absent or false: the renditions go back to the broadcaster only.
+   */
+  publish: z.boolean().optional(),
 });
 
 /**
@@ -302,7 +316,8 @@ function fieldPath(path: readonly PropertyKey[]): string {
   );
 }
 
-function invalidMessage(error: z.ZodError, value: unknown): InvalidMessage {
+/** The InvalidMessage for zod's first issue, naming its field (exported for other wire shapes, e.g. public-stream.ts). */
+export function invalidMessage(error: z.ZodError, value: unknown): InvalidMessage {
   const [issue] = error.issues;
   const type = typeof value === "object" && value !== null ? (value as { type?: unknown }).type : undefined;
   const messageType = typeof type === "string" && (MESSAGE_TYPES as readonly string[]).includes(type) ? { messageType: type } : {};

@@ -54,6 +54,7 @@ export const jobRequest: fc.Arbitrary<JobRequest> = fc.record(
       { selector: (r) => r.name, minLength: 1, maxLength: MAX_RENDITIONS },
     ),
     region: text(256),
+    publish: fc.boolean(),
   },
   { requiredKeys: ["v", "type", "streamId", "serviceId", "broadcaster", "input", "output"] },
 );

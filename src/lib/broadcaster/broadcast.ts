@@ -1,0 +1,203 @@
+// A live broadcast's sessions: each segment goes to the serving orchestrator(s) — `redundancy` of them, first
+// verified result wins — and, when they fail or time out, at once to a warm standby or the next on the ranked list,
+// so the segment still comes back within about one segment interval.
+import type { Address } from "viem";
+import type { LocalAccount } from "viem/accounts";
+import { ProtocolError } from "../protocol/errors.ts";
+import type { JobRequest, Quote } from "../protocol/messages.ts";
+import { NoOrchestratorLeft, SessionNotOpened } from "./errors.ts";
+import { OrchestratorSession, type CreatePeer, type OutgoingSegment, type TranscodedSegment } from "./orchestrator-session.ts";
+
+/** An orchestrator the broadcaster may use, best first; `quote` is the one discovery got, if still fresh. */
+export interface BroadcastCandidate {
+  address: Address;
+  uri: string;
+  quote?: Quote;
+}
+
+export interface BroadcastEvents {
+  onSessionOpened?(orchestrator: Address, role: "serving" | "standby"): void;
+  /** An orchestrator failed a segment or its connection: it is out of this broadcast. */
+  onOrchestratorDropped?(orchestrator: Address, error: ProtocolError): void;
+}
+
+export interface BroadcastOptions {
+  job: JobRequest;
+  account: LocalAccount;
+  candidates: readonly BroadcastCandidate[];
+  /** Orchestrators each segment is sent to (1..N). */
+  redundancy: number;
+  /** Sessions kept open and idle, ready to take over at once (0 opens the next candidate only when needed). */
+  standby: number;
+  /** How long an orchestrator has to return a segment's result before it goes elsewhere. */
+  segmentTimeoutMs: number;
+  createPeer: CreatePeer;
+  /** A fresh quote from a candidate, for sessions opened after discovery's quotes may have gone stale. */
+  requestQuote(candidate: BroadcastCandidate): Promise<Quote>;
+  fetch?: typeof fetch;
+  events?: BroadcastEvents;
+}
+
+/** A result, and how it was got. */
+export interface BroadcastResult extends TranscodedSegment {
+  /** Orchestrators that failed this segment before the one that returned it. */
+  failedOver: Address[];
+}
+
+export class Broadcast {
+  readonly #o: BroadcastOptions;
+  readonly #serving: OrchestratorSession[] = [];
+  readonly #standby: OrchestratorSession[] = [];
+  /** Candidates not yet tried, in ranked order. */
+  readonly #untried: BroadcastCandidate[];
+  readonly #dropped = new Set<string>();
+  #opening?: Promise<OrchestratorSession | undefined>;
+  #stopped = false;
+
+  private constructor(o: BroadcastOptions) {
+    this.#o = o;
+    this.#untried = [...o.candidates];
+  }
+
+  /** Opens the serving sessions (and standbys); throws NoOrchestratorLeft when not one serving session opens. */
+  static async start(o: BroadcastOptions): Promise<Broadcast> {
+    if (!Number.isInteger(o.redundancy) || o.redundancy < 1) throw new RangeError("redundancy must be 1 or more");
+    const broadcast = new Broadcast(o);
+    while (broadcast.#serving.length < o.redundancy) {
+      const session = await broadcast.#openNext();
+      if (!session) break;
+      broadcast.#serving.push(session);
+      o.events?.onSessionOpened?.(session.orchestrator, "serving");
+    }
+    if (broadcast.#serving.length === 0) throw new NoOrchestratorLeft({ sequenceNumber: 0, tried: o.candidates.length });
+    void broadcast.#refillStandby();
+    return broadcast;
+  }
+
+  get serving(): Address[] {
+    return this.#serving.map((s) => s.orchestrator);
+  }
+
+  get standby(): Address[] {
+    return this.#standby.map((s) => s.orchestrator);
+  }
+
+  /** The sessions in use (serving first), e.g. to read their ticket payers. */
+  get sessions(): readonly OrchestratorSession[] {
+    return [...this.#serving, ...this.#standby];
+  }
+
+  /** Sends a segment; resolves with the first verified result, failing over until one comes or nobody is left. */
+  async submit(segment: OutgoingSegment): Promise<BroadcastResult> {
+    const failedOver: Address[] = [];
+    let sessions = [...this.#serving];
+    for (;;) {
+      if (sessions.length === 0) {
+        const next = await this.#promote();
+        if (!next) throw new NoOrchestratorLeft({ sequenceNumber: segment.sequenceNumber, tried: failedOver.length });
+        sessions = [next];
+      }
+      try {
+        const result = await firstFulfilled(
+          sessions.map((s) =>
+            s.transcode(segment, this.#o.segmentTimeoutMs).catch((error: unknown) => {
+              failedOver.push(s.orchestrator);
+              this.#drop(s, asProtocolError(error));
+              throw error;
+            }),
+          ),
+        );
+        return { ...result, failedOver };
+      } catch {
+        sessions = [];
+      }
+    }
+  }
+
+  /** Closes every session. */
+  stop(): void {
+    this.#stopped = true;
+    for (const s of [...this.#serving, ...this.#standby]) s.close();
+    this.#serving.length = 0;
+    this.#standby.length = 0;
+  }
+
+  /** A standby (or else a newly opened session) joins the serving set. */
+  async #promote(): Promise<OrchestratorSession | undefined> {
+    if (this.#stopped) return undefined;
+    const live = this.#serving.find((s) => !s.closed);
+    if (live) return live; // another segment's failover already promoted one
+    let next = this.#standby.shift();
+    while (next?.closed) next = this.#standby.shift();
+    next ??= await this.#openNext();
+    if (!next) return undefined;
+    this.#serving.push(next);
+    this.#o.events?.onSessionOpened?.(next.orchestrator, "serving");
+    void this.#refillStandby();
+    return next;
+  }
+
+  #drop(session: OrchestratorSession, error: ProtocolError): void {
+    if (this.#stopped) return;
+    for (const list of [this.#serving, this.#standby]) {
+      const i = list.indexOf(session);
+      if (i >= 0) list.splice(i, 1);
+    }
+    // Marked before close(): closing calls back here with "closed by the broadcaster", which must not be reported.
+    const key = session.orchestrator.toLowerCase();
+    const first = !this.#dropped.has(key);
+    this.#dropped.add(key);
+    session.close();
+    if (first) this.#o.events?.onOrchestratorDropped?.(session.orchestrator, error);
+    if (this.#serving.length < this.#o.redundancy) void this.#promote();
+  }
+
+  async #refillStandby(): Promise<void> {
+    while (!this.#stopped && this.#standby.length < this.#o.standby) {
+      const session = await this.#openNext();
+      if (!session) return;
+      if (this.#stopped) return session.close();
+      this.#standby.push(session);
+      this.#o.events?.onSessionOpened?.(session.orchestrator, "standby");
+    }
+  }
+
+  /** Opens a session with the next untried candidate; one opening at a time, so two failovers share it. */
+  #openNext(): Promise<OrchestratorSession | undefined> {
+    this.#opening ??= this.#openNextUncontended().finally(() => (this.#opening = undefined));
+    return this.#opening;
+  }
+
+  async #openNextUncontended(): Promise<OrchestratorSession | undefined> {
+    for (let candidate = this.#untried.shift(); candidate; candidate = this.#untried.shift()) {
+      if (this.#stopped) return undefined;
+      try {
+        const quote = candidate.quote && candidate.quote.expiresAt > Date.now() + 5_000 ? candidate.quote : await this.#o.requestQuote(candidate);
+        const session = await OrchestratorSession.open({
+          uri: candidate.uri,
+          job: this.#o.job,
+          quote,
+          account: this.#o.account,
+          createPeer: this.#o.createPeer,
+          fetch: this.#o.fetch,
+          onClosed: (error) => this.#drop(session, error),
+        });
+        return session;
+      } catch (error) {
+        const named = asProtocolError(error, candidate.address);
+        this.#dropped.add(candidate.address.toLowerCase());
+        this.#o.events?.onOrchestratorDropped?.(candidate.address, named);
+      }
+    }
+    return undefined;
+  }
+}
+
+function asProtocolError(error: unknown, orchestrator = "unknown"): ProtocolError {
+  return error instanceof ProtocolError ? error : new SessionNotOpened({ orchestrator, reason: error instanceof Error ? error.message : String(error) });
+}
+
+/** Resolves with the first promise to fulfil; rejects only when all have rejected. */
+function firstFulfilled<T>(promises: Promise<T>[]): Promise<T> {
+  return Promise.any(promises);
+}

@@ -1,0 +1,251 @@
+// One broadcaster ↔ orchestrator session: POST /session with a WebRTC offer, then segments with signed tickets over
+// the data channel and verified results back. DOM-free: the peer (simple-peer, browser or @roamhq/wrtc) is injected.
+import type SimplePeer from "simple-peer";
+import type { Address } from "viem";
+import type { LocalAccount } from "viem/accounts";
+import { isAddressEqual } from "viem";
+import { fromWireError, ProtocolError } from "../protocol/errors.ts";
+import { ProtocolMessageChannel, simplePeerFrameChannel } from "../protocol/message-channel.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  renditionPayloads,
+  signedReceiptOf,
+  type JobRequest,
+  type Message,
+  type Quote,
+  type Result,
+  type Segment,
+} from "../protocol/messages.ts";
+import { contentHash, recoverReceiptSigner, type SignedTranscodeReceipt } from "../protocol/receipt.ts";
+import { InvalidResult, OrchestratorDisconnected, SegmentTimedOut, SessionNotOpened } from "./errors.ts";
+import { TicketPayer } from "./ticket-payer.ts";
+
+/** Makes the initiating simple-peer (the browser's bundle, or Node's with wrtc). */
+export type CreatePeer = (options: { initiator: true; trickle: false }) => SimplePeer.Instance;
+
+/** A segment as the broadcaster sends it. */
+export interface OutgoingSegment {
+  sequenceNumber: number;
+  bytes: Uint8Array;
+  durationMs: number;
+  format: Segment["format"];
+}
+
+export interface TranscodedRendition {
+  name: string;
+  width: number;
+  height: number;
+  bytes: Uint8Array;
+}
+
+/** A verified result and what it took. */
+export interface TranscodedSegment {
+  sequenceNumber: number;
+  orchestrator: Address;
+  renditions: TranscodedRendition[];
+  receipt: SignedTranscodeReceipt;
+  /** Until the last byte was handed to the data channel. */
+  uploadMs: number;
+  /** As the orchestrator reports it. */
+  transcodeMs: number;
+  /** From the first byte sent to the whole result received. */
+  roundTripMs: number;
+  tickets: number;
+  evPaidWei: bigint;
+}
+
+export interface OpenSessionOptions {
+  uri: string;
+  job: JobRequest;
+  quote: Quote;
+  account: LocalAccount;
+  createPeer: CreatePeer;
+  fetch?: typeof fetch;
+  connectTimeoutMs?: number;
+  /** Called once when the session ends for any reason after it opened. */
+  onClosed?(error: ProtocolError): void;
+}
+
+interface Waiting {
+  resolve(result: { message: Message; payload: Uint8Array }): void;
+  reject(error: ProtocolError): void;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export class OrchestratorSession {
+  readonly orchestrator: Address;
+  readonly uri: string;
+  readonly job: JobRequest;
+  readonly #peer: SimplePeer.Instance;
+  readonly #payer: TicketPayer;
+  readonly #channel: ProtocolMessageChannel;
+  readonly #waiting = new Map<number, Waiting>();
+  #closed?: ProtocolError;
+  #onClosed?: (error: ProtocolError) => void;
+
+  private constructor(o: OpenSessionOptions, peer: SimplePeer.Instance) {
+    this.orchestrator = o.quote.orchestrator;
+    this.uri = o.uri;
+    this.job = o.job;
+    this.#peer = peer;
+    this.#payer = new TicketPayer(o.account, o.quote.ticketParams, o.quote.price.priceWei);
+    this.#onClosed = o.onClosed;
+    this.#channel = new ProtocolMessageChannel(simplePeerFrameChannel(peer), {
+      onMessage: (message, payload) => this.#onMessage(message, payload),
+      onError: () => {}, // a dropped frame leaves its segment waiting; the segment timeout moves it on
+    });
+    peer.on("data", (data: Uint8Array) => this.#channel.receive(data));
+    peer.on("close", () => this.#close(new OrchestratorDisconnected({ orchestrator: this.orchestrator, reason: "the data channel closed" })));
+    peer.on("error", (err: Error) => this.#close(new OrchestratorDisconnected({ orchestrator: this.orchestrator, reason: err.message })));
+  }
+
+  /** Opens the data channel: offer → POST /session → answer → connected. */
+  static async open(o: OpenSessionOptions): Promise<OrchestratorSession> {
+    const orchestrator = o.quote.orchestrator;
+    const peer = o.createPeer({ initiator: true, trickle: false });
+    const timeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SessionNotOpened({ orchestrator, reason: `not connected within ${timeoutMs} ms` })), timeoutMs);
+    });
+    const failed = new Promise<never>((_, reject) => {
+      peer.once("error", (err: Error) => reject(new SessionNotOpened({ orchestrator, reason: err.message }, { cause: err })));
+    });
+    try {
+      const offer = (await Promise.race([new Promise<SimplePeer.SignalData>((r) => peer.once("signal", r)), timeout, failed])) as {
+        type: "offer";
+        sdp: string;
+      };
+      const answer = await Promise.race([postSessionOffer(o, { type: "offer", sdp: offer.sdp }), timeout, failed]);
+      const connected = new Promise<void>((r) => peer.once("connect", () => r()));
+      peer.signal(answer);
+      await Promise.race([connected, timeout, failed]);
+      return new OrchestratorSession(o, peer);
+    } catch (error) {
+      peer.destroy();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  get payer(): TicketPayer {
+    return this.#payer;
+  }
+
+  /** Pays for, sends and awaits one segment; the result is verified before it is returned. */
+  async transcode(segment: OutgoingSegment, timeoutMs: number): Promise<TranscodedSegment> {
+    if (this.#closed) throw this.#closed;
+    const started = performance.now();
+    const pending = await this.#payer.pay();
+    const hash = contentHash(segment.bytes);
+    const message: Segment = {
+      v: 1,
+      type: "segment",
+      streamId: this.job.streamId,
+      sequenceNumber: segment.sequenceNumber,
+      durationMs: segment.durationMs,
+      format: segment.format,
+      byteLength: segment.bytes.byteLength,
+      contentHash: hash,
+      payment: pending.payment,
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const reply = new Promise<{ message: Message; payload: Uint8Array }>((resolve, reject) => {
+      this.#waiting.set(segment.sequenceNumber, { resolve, reject });
+      timer = setTimeout(() => {
+        this.#waiting.delete(segment.sequenceNumber);
+        reject(new SegmentTimedOut({ orchestrator: this.orchestrator, sequenceNumber: segment.sequenceNumber, timeoutMs }));
+      }, timeoutMs);
+    });
+    try {
+      await this.#channel.send(message, segment.bytes);
+      const uploadMs = performance.now() - started;
+      const { message: answer, payload } = await reply;
+      const roundTripMs = performance.now() - started;
+      if (answer.type === "error") throw fromWireError(answer.error);
+      if (answer.type !== "result") throw new InvalidResult({ orchestrator: this.orchestrator, sequenceNumber: segment.sequenceNumber, reason: `answered with ${answer.type}` });
+      const renditions = await this.#verify(answer, payload, hash);
+      this.#payer.commit(pending);
+      return {
+        sequenceNumber: segment.sequenceNumber,
+        orchestrator: this.orchestrator,
+        renditions,
+        receipt: signedReceiptOf(answer),
+        uploadMs,
+        transcodeMs: answer.transcodeMs,
+        roundTripMs,
+        tickets: pending.tickets,
+        evPaidWei: pending.evWei,
+      };
+    } finally {
+      clearTimeout(timer);
+      this.#waiting.delete(segment.sequenceNumber);
+    }
+  }
+
+  close(): void {
+    this.#close(new OrchestratorDisconnected({ orchestrator: this.orchestrator, reason: "closed by the broadcaster" }));
+  }
+
+  #close(error: ProtocolError): void {
+    if (this.#closed) return;
+    this.#closed = error;
+    for (const waiting of this.#waiting.values()) waiting.reject(error);
+    this.#waiting.clear();
+    this.#peer.destroy();
+    this.#onClosed?.(error);
+  }
+
+  #onMessage(message: Message, payload: Uint8Array): void {
+    if (message.type === "ticketParamsUpdate") {
+      // The old params' recipientRand is about to be revealed on chain (a win) or the round moved: switch now.
+      this.#payer.updateParams(message.ticketParams);
+      return;
+    }
+    const sequenceNumber = "sequenceNumber" in message ? message.sequenceNumber : undefined;
+    if (sequenceNumber !== undefined) this.#waiting.get(sequenceNumber)?.resolve({ message, payload });
+  }
+
+  /** The receipt is the orchestrator's, over this segment's bytes and the renditions that arrived. */
+  async #verify(result: Result, payload: Uint8Array, inputHash: string): Promise<TranscodedRendition[]> {
+    const bad = (reason: string) => new InvalidResult({ orchestrator: this.orchestrator, sequenceNumber: result.sequenceNumber, reason });
+    if (result.receipt.inputHash !== inputHash) throw bad("its receipt names other input bytes");
+    if (!isAddressEqual(result.receipt.orchestrator, this.orchestrator)) throw bad("its receipt names another orchestrator");
+    const signer = await recoverReceiptSigner(signedReceiptOf(result)).catch(() => undefined);
+    if (!signer || !isAddressEqual(signer, this.orchestrator)) throw bad("its receipt is not signed by the orchestrator");
+    const payloads = renditionPayloads(result, payload);
+    return result.renditions.map((r, i) => {
+      const bytes = payloads[i]!;
+      if (contentHash(bytes) !== r.contentHash) throw bad(`rendition ${r.name} does not match its hash`);
+      const wanted = this.job.output.find((o) => o.name === r.name);
+      if (!wanted) throw bad(`rendition ${r.name} was not asked for`);
+      return { name: r.name, width: r.width, height: r.height, bytes };
+    });
+  }
+}
+
+async function postSessionOffer(o: OpenSessionOptions, offer: { type: "offer"; sdp: string }): Promise<{ type: "answer"; sdp: string }> {
+  const orchestrator = o.quote.orchestrator;
+  let text: string;
+  try {
+    const res = await (o.fetch ?? fetch)(`${o.uri}/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: encodeMessage({ v: 1, type: "sessionOffer", job: o.job, offer }),
+    });
+    text = await res.text();
+  } catch (cause) {
+    throw new SessionNotOpened({ orchestrator, reason: "the orchestrator could not be reached" }, { cause });
+  }
+  const reply = decodeMessage(text);
+  if (reply.type === "error") throw fromWireError(reply.error);
+  if (reply.type !== "sessionAnswer") throw new SessionNotOpened({ orchestrator, reason: `it answered with ${reply.type}` });
+  return reply.answer;
+}

@@ -1,0 +1,69 @@
+// Live statistics of a broadcast: one row per segment (who transcoded it, how long each leg took, what it cost)
+// and running totals. Pure, so the page renders it and tests read it alike.
+import type { Address } from "viem";
+
+export interface SegmentStat {
+  sequenceNumber: number;
+  orchestrator: Address;
+  uploadMs: number;
+  transcodeMs: number;
+  roundTripMs: number;
+  /** Expected value of the tickets sent with it. */
+  evPaidWei: bigint;
+  tickets: number;
+  /** Tickets of it that won (the orchestrator tells with a ticketParamsUpdate; counted where known). */
+  wins: number;
+  /** Orchestrators that failed it first. */
+  failedOver: number;
+}
+
+export interface Totals {
+  segments: number;
+  failedSegments: number;
+  failovers: number;
+  evPaidWei: bigint;
+  tickets: number;
+  wins: number;
+  meanRoundTripMs: number;
+  meanTranscodeMs: number;
+}
+
+export interface BroadcastStats {
+  rows: SegmentStat[];
+  totals: Totals;
+}
+
+/** Rows kept for the table and chart; totals cover the whole broadcast. */
+export const KEPT_ROWS = 120;
+
+export function emptyStats(): BroadcastStats {
+  return {
+    rows: [],
+    totals: { segments: 0, failedSegments: 0, failovers: 0, evPaidWei: 0n, tickets: 0, wins: 0, meanRoundTripMs: 0, meanTranscodeMs: 0 },
+  };
+}
+
+/** The stats with one more transcoded segment. */
+export function withSegment(stats: BroadcastStats, row: SegmentStat): BroadcastStats {
+  const t = stats.totals;
+  const n = t.segments + 1;
+  const rows = [...stats.rows, row];
+  return {
+    rows: rows.length > KEPT_ROWS ? rows.slice(rows.length - KEPT_ROWS) : rows,
+    totals: {
+      ...t,
+      segments: n,
+      failovers: t.failovers + (row.failedOver > 0 ? 1 : 0),
+      evPaidWei: t.evPaidWei + row.evPaidWei,
+      tickets: t.tickets + row.tickets,
+      wins: t.wins + row.wins,
+      meanRoundTripMs: t.meanRoundTripMs + (row.roundTripMs - t.meanRoundTripMs) / n,
+      meanTranscodeMs: t.meanTranscodeMs + (row.transcodeMs - t.meanTranscodeMs) / n,
+    },
+  };
+}
+
+/** The stats with one segment that no orchestrator returned. */
+export function withFailedSegment(stats: BroadcastStats): BroadcastStats {
+  return { ...stats, totals: { ...stats.totals, failedSegments: stats.totals.failedSegments + 1 } };
+}

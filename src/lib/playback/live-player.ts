@@ -1,0 +1,216 @@
+// Plays a live ladder in a <video> through Media Source Extensions: each segment's fMP4 rendition is appended at
+// its place in stream time, in sequence order, with a rendition switch, small-gap jumping and a bounded buffer.
+import { mp4CodecsString } from "./mp4-codecs.ts";
+
+/** One segment of the ladder: every rendition's fMP4 bytes, and where the segment sits in stream time. */
+export interface LadderSegment {
+  sequenceNumber: number;
+  startMs: number;
+  durationMs: number;
+  renditions: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface LivePlayerOptions {
+  /** The rendition to play first. */
+  rendition: string;
+  /** How long to wait for a missing segment before playing on without it. */
+  missingWaitMs?: number;
+  /** Seconds of media kept behind the playhead; older media is removed from the buffer. */
+  backBufferSec?: number;
+  /** Called when a segment is appended or given up on (for stats and tests). */
+  onSegment?(sequenceNumber: number, outcome: "appended" | "skipped", rendition: string): void;
+}
+
+/** Gaps up to this long (container rounding, AAC priming) are jumped over instead of stalling. */
+const MAX_JUMPED_GAP_SEC = 0.3;
+/** Segments kept in memory to re-append on a rendition switch. */
+const KEPT_SEGMENTS = 8;
+/** Playback starts once this much media is buffered: a segment in hand covers the next one's round trip. */
+const START_BUFFER_SEC = 2;
+/** Further than this behind the live edge, playback jumps forward. */
+const MAX_LATENCY_SEC = 8;
+
+type Operation = { kind: "append"; bytes: Uint8Array; offsetSec: number } | { kind: "remove"; startSec: number; endSec: number };
+
+export class LivePlayer {
+  readonly #video: HTMLVideoElement;
+  readonly #o: Required<Omit<LivePlayerOptions, "onSegment">> & Pick<LivePlayerOptions, "onSegment">;
+  readonly #mediaSource = new MediaSource();
+  readonly #url: string;
+  #sourceBuffer?: SourceBuffer;
+  #mime?: string;
+  readonly #operations: Operation[] = [];
+  readonly #pending = new Map<number, LadderSegment>();
+  readonly #kept: LadderSegment[] = [];
+  #next?: number;
+  #missingSince?: number;
+  #rendition: string;
+  #timer: ReturnType<typeof setInterval>;
+  #started = false;
+  /** Sequence numbers appended, in order, and those given up on: what playback had and lacked. */
+  readonly appended: number[] = [];
+  readonly skipped: number[] = [];
+  error?: Error;
+
+  constructor(video: HTMLVideoElement, options: LivePlayerOptions) {
+    this.#video = video;
+    this.#o = { missingWaitMs: 4_000, backBufferSec: 30, ...options };
+    this.#rendition = options.rendition;
+    this.#url = URL.createObjectURL(this.#mediaSource);
+    video.src = this.#url;
+    this.#timer = setInterval(() => this.#tick(), 250);
+  }
+
+  get rendition(): string {
+    return this.#rendition;
+  }
+
+  /** Adds a segment (in any order); it is appended when every earlier one is, or was waited for long enough. */
+  add(segment: LadderSegment): void {
+    if (this.#next !== undefined && segment.sequenceNumber < this.#next) return; // late: its time has passed
+    this.#pending.set(segment.sequenceNumber, segment);
+    this.#next ??= segment.sequenceNumber;
+    this.#drain();
+  }
+
+  /** Plays `name` from the next segment on; what is buffered ahead is replaced so the switch shows at once. */
+  setRendition(name: string): void {
+    if (name === this.#rendition) return;
+    this.#rendition = name;
+    const sb = this.#sourceBuffer;
+    if (!sb) return;
+    const now = this.#video.currentTime;
+    const ahead = this.#kept.filter((s) => s.startMs / 1000 >= now + 0.1);
+    if (ahead.length === 0) return;
+    const from = ahead[0]!.startMs / 1000;
+    this.#enqueue({ kind: "remove", startSec: from, endSec: Number.POSITIVE_INFINITY });
+    for (const s of ahead) this.#enqueueSegment(s);
+  }
+
+  destroy(): void {
+    clearInterval(this.#timer);
+    this.#video.removeAttribute("src");
+    this.#video.load();
+    URL.revokeObjectURL(this.#url);
+  }
+
+  #drain(): void {
+    while (this.#next !== undefined) {
+      const segment = this.#pending.get(this.#next);
+      if (!segment) break;
+      this.#pending.delete(this.#next);
+      this.#missingSince = undefined;
+      this.#append(segment);
+      this.#next += 1;
+    }
+    if (this.#pending.size > 0) this.#missingSince ??= performance.now();
+  }
+
+  #append(segment: LadderSegment): void {
+    const bytes = segment.renditions.get(this.#rendition);
+    if (!bytes) {
+      this.skipped.push(segment.sequenceNumber);
+      this.#o.onSegment?.(segment.sequenceNumber, "skipped", this.#rendition);
+      return;
+    }
+    this.#kept.push(segment);
+    if (this.#kept.length > KEPT_SEGMENTS) this.#kept.shift();
+    if (this.#mime === undefined && !this.#createSourceBuffer(bytes)) return;
+    this.#enqueueSegment(segment);
+    this.appended.push(segment.sequenceNumber);
+    this.#o.onSegment?.(segment.sequenceNumber, "appended", this.#rendition);
+  }
+
+  #enqueueSegment(segment: LadderSegment): void {
+    const bytes = segment.renditions.get(this.#rendition);
+    if (bytes) this.#enqueue({ kind: "append", bytes, offsetSec: segment.startMs / 1000 });
+  }
+
+  /** Chooses the SourceBuffer's type from the first segment; the buffer opens when the MediaSource does. */
+  #createSourceBuffer(firstSegment: Uint8Array): boolean {
+    let mime: string;
+    try {
+      mime = `video/mp4; codecs="${mp4CodecsString(firstSegment)}"`;
+    } catch (error) {
+      this.error = error as Error;
+      return false;
+    }
+    this.#mime = mime;
+    if (this.#mediaSource.readyState === "open") this.#openSourceBuffer(mime);
+    else this.#mediaSource.addEventListener("sourceopen", () => this.#openSourceBuffer(mime), { once: true });
+    return true;
+  }
+
+  #openSourceBuffer(mime: string): void {
+    if (this.#sourceBuffer) return;
+    const sb = this.#mediaSource.addSourceBuffer(mime);
+    sb.mode = "segments";
+    sb.addEventListener("updateend", () => this.#flush());
+    sb.addEventListener("error", () => (this.error = new Error("the browser could not decode a segment")));
+    this.#sourceBuffer = sb;
+    this.#flush();
+  }
+
+  #enqueue(op: Operation): void {
+    this.#operations.push(op);
+    this.#flush();
+  }
+
+  #flush(): void {
+    const sb = this.#sourceBuffer;
+    if (!sb || sb.updating || this.#mediaSource.readyState !== "open") return;
+    const op = this.#operations.shift();
+    if (!op) return this.#maybeStart();
+    try {
+      if (op.kind === "remove") {
+        const end = Math.min(op.endSec, this.#mediaSource.duration || op.endSec);
+        if (Number.isFinite(end) && end > op.startSec) sb.remove(op.startSec, end);
+        else queueMicrotask(() => this.#flush());
+      } else {
+        sb.timestampOffset = op.offsetSec;
+        sb.appendBuffer(op.bytes as Uint8Array<ArrayBuffer>);
+      }
+    } catch (error) {
+      // QuotaExceeded and the like: drop this operation, trim the back buffer, carry on live.
+      this.error = error as Error;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  #maybeStart(): void {
+    const b = this.#video.buffered;
+    if (this.#started || b.length === 0) return;
+    if (b.end(b.length - 1) - b.start(0) < START_BUFFER_SEC) return;
+    this.#started = true;
+    this.#video.currentTime = b.start(0);
+    void this.#video.play().catch(() => {}); // autoplay may need a click; the controls are there
+  }
+
+  #tick(): void {
+    // A segment that never came: play on without it rather than stall the whole stream.
+    if (this.#missingSince !== undefined && performance.now() - this.#missingSince > this.#o.missingWaitMs && this.#next !== undefined) {
+      this.skipped.push(this.#next);
+      this.#o.onSegment?.(this.#next, "skipped", this.#rendition);
+      this.#next += 1;
+      this.#missingSince = undefined;
+      this.#drain();
+    }
+    const v = this.#video;
+    const b = v.buffered;
+    if (!this.#started || b.length === 0) return;
+    const t = v.currentTime;
+    for (let i = 0; i < b.length; i++) {
+      // Stalled just before a small gap (or before the first range): jump it.
+      if (b.start(i) > t && b.start(i) - t <= MAX_JUMPED_GAP_SEC && (i === 0 || b.end(i - 1) - t < 0.1)) {
+        v.currentTime = b.start(i) + 0.01;
+        break;
+      }
+    }
+    const liveEdge = b.end(b.length - 1);
+    if (liveEdge - t > MAX_LATENCY_SEC) v.currentTime = liveEdge - START_BUFFER_SEC;
+    const sb = this.#sourceBuffer;
+    if (sb && !sb.updating && this.#operations.length === 0 && t - b.start(0) > this.#o.backBufferSec + 5) {
+      this.#enqueue({ kind: "remove", startSec: 0, endSec: t - this.#o.backBufferSec });
+    }
+  }
+}
