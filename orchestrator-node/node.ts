@@ -178,7 +178,7 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     quote: (job) => buildQuote(quoteContext, job),
     openSession: (offer) => sessions.open(offer),
     publicStreams,
-    health: () => ({ ok: true, detail: { orchestrator, sessions: sessions.count, transcoders: pool.stats().transcoders.length } }),
+    health: () => ({ ok: true, detail: { orchestrator, pid: process.pid, sessions: sessions.count, transcoders: pool.stats().transcoders.length } }),
   });
   if (config.transcoderSecret) pool.attach(app.server);
   await app.listen({ host: config.host, port: config.port });

@@ -131,7 +131,7 @@ test("cuts the camera into standalone 2 s H.264 segments that tile the stream, o
       const file = join(dir, `seg-${segment.sequenceNumber}.mp4`);
       await writeFile(file, bytes);
 
-      const probe = await ffprobeJson(["-show_entries", "stream=codec_type,codec_name,width,height", "-show_entries", "format=duration,format_name", file]);
+      const probe = await ffprobeJson(["-show_entries", "stream=codec_type,codec_name,width,height,duration", "-show_entries", "format=duration,format_name", file]);
       const video = probe.streams.find((s: any) => s.codec_type === "video");
       const audio = probe.streams.find((s: any) => s.codec_type === "audio");
       expect(probe.format.format_name).toContain("mp4");
@@ -174,7 +174,8 @@ test("cuts the camera into standalone 2 s H.264 segments that tile the stream, o
       const v = videoDuration.streams[0];
       rows.push(
         `  #${segment.sequenceNumber}  start ${String(segment.startMs).padStart(5)} ms  duration ${segment.durationMs} ms  ` +
-          `probed ${probedMs.toFixed(1)} ms (video ${(Number(v.duration) * 1000).toFixed(1)} ms, ${v.nb_frames} frames)  ` +
+          `probed ${probedMs.toFixed(1)} ms (video ${(Number(v.duration) * 1000).toFixed(1)} ms, ${v.nb_frames} frames; ` +
+          `audio ${(Number(audio.duration) * 1000).toFixed(1)} ms)  ` +
           `encode ${segment.encodeMs.toFixed(1)} ms  ${(bytes.byteLength / 1024).toFixed(0)} KiB`,
       );
     }

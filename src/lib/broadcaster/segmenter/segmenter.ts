@@ -124,7 +124,7 @@ export async function startSegmenter(stream: MediaStream, options: SegmenterOpti
   const audioReadable = audioClone && (new Processor({ track: audioClone, maxBufferSize: AUDIO_BUFFER_CHUNKS }).readable as ReadableStream<AudioData>);
   const worker = new Worker(new URL("./segmenter.worker.ts", import.meta.url), { type: "module", name: "streamflow-segmenter" });
 
-  let stats: SegmenterStats = { segments: 0, framesEncoded: 0, framesDropped: 0, audioPacketsDropped: 0, bytes: 0, audioClockOffsetMs: null, codec: null };
+  let stats: SegmenterStats = { segments: 0, framesEncoded: 0, framesDropped: 0, audioPacketsDropped: 0, audioBuffersOffClock: 0, bytes: 0, audioClockOffsetMs: null, codec: null };
   let ended = false;
   let stopRequested = false;
   let started: { resolve(message: StartedMessage): void; reject(error: Error): void } | undefined;

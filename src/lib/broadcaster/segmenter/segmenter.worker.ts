@@ -2,8 +2,9 @@
 // forces a keyframe at every segment boundary, and sends each segment to the page as its own MP4 file.
 import { openAudioEncoder, openVideoEncoder } from "./encoders.ts";
 import { defaultVideoBitrateKbps } from "./h264-config.ts";
+import { copyAudio, restampedAudio, type AudioCopy } from "./audio-copy.ts";
 import { muxSegment, type SegmentTracks } from "./mux-segment.ts";
-import { KeyframeMissing, SegmentAssembler, type AssembledSegment, type EncodedSample } from "./segment-assembler.ts";
+import { KeyframeMissing, SegmentAssembler, type AssembledSegment } from "./segment-assembler.ts";
 import { SegmentCutter, spanToMs } from "./segment-cutter.ts";
 import { TrackClocks } from "./track-clocks.ts";
 import type { FromWorker, SegmenterStats, StartMessage, ToWorker, WorkerFailure } from "./worker-protocol.ts";
@@ -14,6 +15,8 @@ const MAX_ENCODE_QUEUE = 3;
 const AUDIO_STALL_MS = 1000;
 /** ...or once it has waited this long in all, however the audio flows (an encoder that takes data but gives nothing). */
 const MAX_AUDIO_WAIT_MS = 5000;
+/** Microphone buffers (10 ms each in Chromium) kept while the clock offset is not known yet. */
+const MAX_UNPLACED_AUDIO = 500;
 /** Frame rate assumed for the level and the last frame's length when the track gives none and none is measured yet. */
 const FALLBACK_FPS = 30;
 
@@ -38,8 +41,10 @@ class SegmenterRun {
   #audioOff = false;
   #tracks: Partial<SegmentTracks> & { width?: number; height?: number } = {};
   #videoDecoderConfig: VideoDecoderConfig | undefined;
-  /** Encoded audio waiting for the clock offset to be known. */
-  #unplacedAudio: EncodedSample[] = [];
+  /** Microphone data waiting for the clock offset to be known, with when it arrived. */
+  #unplacedAudio: { copy: AudioCopy; arrivalUs: number }[] = [];
+  /** The last audio timestamp encoded, on the video clock: the encoder is given increasing timestamps only. */
+  #lastAudioUs = -Infinity;
   /** When each frame went into the encoder (performance.now ms), by timestamp. */
   #encodeStarts = new Map<number, number>();
   #frames = { count: 0, firstUs: 0, lastUs: 0 };
@@ -53,6 +58,7 @@ class SegmenterRun {
     framesDropped: 0,
     audioPacketsDropped: 0,
     bytes: 0,
+    audioBuffersOffClock: 0,
     audioClockOffsetMs: null,
     codec: null,
   };
@@ -106,7 +112,6 @@ class SegmenterRun {
 
   async #onFrame(frame: VideoFrame): Promise<void> {
     this.#clocks.observe("video", frame.timestamp, nowUs());
-    this.#placeAudio();
     if (this.#videoEncoder === undefined && !(await this.#openVideo(frame))) return;
     const encoder = this.#videoEncoder;
     if (encoder === undefined) return;
@@ -192,26 +197,52 @@ class SegmenterRun {
         if (this.#failed) break;
       }
       if (this.#audioEncoder && this.#audioEncoder.state === "configured") await this.#audioEncoder.flush().catch(() => undefined);
-      this.#placeAudio();
     }
     this.#assembler.audioEnded();
   }
 
   async #onAudio(data: AudioData): Promise<void> {
-    this.#clocks.observe("audio", data.timestamp, nowUs());
+    const arrivalUs = nowUs();
+    this.#clocks.observe("audio", data.timestamp, arrivalUs);
     this.#lastAudioMs = performance.now();
     if (this.#audioOff) return;
-    if (this.#audioEncoder === undefined) {
-      const { sampleRate, numberOfChannels } = data;
-      this.#audioEncoder = await openAudioEncoder(
-        sampleRate,
-        numberOfChannels,
-        (chunk, meta) => this.#onAudioChunk(chunk, meta, sampleRate, numberOfChannels),
-        () => this.#audioGone(),
-      );
-      if (this.#audioEncoder === undefined) return this.#audioGone();
+    const copy = copyAudio(data);
+    if (copy === undefined) return;
+    this.#unplacedAudio.push({ copy, arrivalUs });
+    // Until the clock offset is known the audio waits (bounded: a microphone without a camera frame is not kept forever).
+    if (this.#unplacedAudio.length > MAX_UNPLACED_AUDIO) this.#unplacedAudio.shift();
+    await this.#encodeAudio();
+  }
+
+  /** Encodes the waiting audio, re-stamped on the video clock, once the offset between the clocks is known. */
+  async #encodeAudio(): Promise<void> {
+    const offsetUs = this.#clocks.audioToVideoUs;
+    if (offsetUs === undefined) return;
+    this.stats.audioClockOffsetMs = offsetUs / 1000;
+    const waiting = this.#unplacedAudio;
+    this.#unplacedAudio = [];
+    for (const { copy, arrivalUs } of waiting) {
+      const timestampUs = this.#clocks.placeAudio(copy.timestampUs, arrivalUs);
+      if (timestampUs === undefined || timestampUs <= this.#lastAudioUs) {
+        this.stats.audioBuffersOffClock++;
+        continue;
+      }
+      this.#lastAudioUs = timestampUs;
+      if (this.#audioEncoder === undefined) {
+        const { sampleRate, numberOfChannels } = copy;
+        this.#audioEncoder = await openAudioEncoder(
+          sampleRate,
+          numberOfChannels,
+          (chunk, meta) => this.#onAudioChunk(chunk, meta, sampleRate, numberOfChannels),
+          () => this.#audioGone(),
+        );
+        if (this.#audioEncoder === undefined) return this.#audioGone();
+      }
+      if (this.#audioEncoder.state !== "configured") return;
+      const data = restampedAudio(copy, timestampUs);
+      this.#audioEncoder.encode(data);
+      data.close();
     }
-    if (this.#audioEncoder.state === "configured") this.#audioEncoder.encode(data);
   }
 
   #onAudioChunk(chunk: EncodedAudioChunk, meta: EncodedAudioChunkMetadata | undefined, sampleRate: number, numberOfChannels: number): void {
@@ -219,8 +250,9 @@ class SegmenterRun {
     this.#lastAudioMs = performance.now();
     const data = new Uint8Array(chunk.byteLength);
     chunk.copyTo(data);
-    this.#unplacedAudio.push({ timestampUs: chunk.timestamp, durationUs: chunk.duration ?? undefined, key: chunk.type === "key", data });
-    this.#placeAudio();
+    // Already on the video clock: the encoder was given re-stamped data.
+    this.#assembler.addAudio({ timestampUs: chunk.timestamp, durationUs: chunk.duration ?? undefined, key: chunk.type === "key", data });
+    this.#armAudioWait();
   }
 
   /** Without a working audio encoder the stream goes on with video only: a silent stream beats none. */
@@ -229,17 +261,6 @@ class SegmenterRun {
     this.#unplacedAudio = [];
     void this.#audioReader?.cancel().catch(() => undefined);
     this.#assembler.audioEnded();
-  }
-
-  /** Hands encoded audio to the assembler once its timestamps can be put on the video clock. */
-  #placeAudio(): void {
-    const offsetUs = this.#clocks.audioToVideoUs;
-    if (offsetUs === undefined || this.#unplacedAudio.length === 0) return;
-    this.stats.audioClockOffsetMs = offsetUs / 1000;
-    const audio = this.#unplacedAudio;
-    this.#unplacedAudio = [];
-    for (const sample of audio) this.#assembler.addAudio({ ...sample, timestampUs: sample.timestampUs + offsetUs });
-    this.#armAudioWait();
   }
 
   /**
@@ -338,6 +359,6 @@ scope.addEventListener("message", (event) => {
     void current.run();
   } else if (message.type === "stop") {
     if (current) current.stop();
-    else scope.postMessage({ type: "stopped", stats: { segments: 0, framesEncoded: 0, framesDropped: 0, audioPacketsDropped: 0, bytes: 0, audioClockOffsetMs: null, codec: null } });
+    else scope.postMessage({ type: "stopped", stats: { segments: 0, framesEncoded: 0, framesDropped: 0, audioPacketsDropped: 0, audioBuffersOffClock: 0, bytes: 0, audioClockOffsetMs: null, codec: null } });
   }
 });

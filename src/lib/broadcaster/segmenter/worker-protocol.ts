@@ -27,6 +27,8 @@ export interface SegmenterStats {
   framesDropped: number;
   /** Audio packets in no segment (before the first frame, or after their segment went out). */
   audioPacketsDropped: number;
+  /** Microphone buffers not encoded: stamped on another clock than the rest (track-clocks.ts), or not after the last. */
+  audioBuffersOffClock: number;
   bytes: number;
   /** The audio→video clock offset in use, in ms (0: same clock); null without audio or while still estimating. */
   audioClockOffsetMs: number | null;
