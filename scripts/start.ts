@@ -11,13 +11,16 @@ const port = Number(process.env.STREAMFLOW_CHAIN_PORT ?? 8545);
 const webPort = Number(process.env.STREAMFLOW_WEB_PORT ?? 5173);
 const deploymentsFile = resolve(process.env.STREAMFLOW_DEPLOYMENTS ?? "deployments/localhost.json");
 
-async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+/** Waits until the node we started (not another one left on the port) answers healthy. */
+async function waitForHealth(o: { url: string; pid: number | undefined }, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return;
+    const health = await fetch(`${o.url}/healthz`).then((r) => (r.ok ? (r.json() as Promise<{ pid?: number }>) : undefined), () => undefined);
+    if (health?.pid === o.pid) return;
+    if (health) throw new Error(`another process (pid ${health.pid}) already serves ${o.url}: stop it, or the earlier npm start it belongs to`);
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`the orchestrator at ${url} did not become healthy in ${timeoutMs / 1000} s (see its log lines above)`);
+  throw new Error(`the orchestrator at ${o.url} did not become healthy in ${timeoutMs / 1000} s (see its log lines above)`);
 }
 
 let stopping = false;
@@ -55,7 +58,7 @@ try {
     dataDir: resolve(process.env.STREAMFLOW_DATA_DIR ?? ".streamflow"),
     verbose: true,
   });
-  await Promise.all(orchestrators.map((o) => waitForHealth(o.url)));
+  await Promise.all(orchestrators.map((o) => waitForHealth(o)));
   await webBuilt;
   const webUrl = await startWebApp({ port: webPort, deploymentsFile: network.deploymentsFile, verbose: false });
   console.log(

@@ -117,6 +117,14 @@ describe("streamPayments", () => {
     expect(balance()).toBe(2_000n - PRICE);
   });
 
+  it("hands over new params before the paid ones expire, so a stream without wins never hits TicketParamsExpired", async () => {
+    const { gate, issued } = harness();
+    const expiringSoon = issueTicketParams({ ...params(), secret: SECRET, expirationBlock: BLOCK + 30n });
+    const { newTicketParams } = await (await gate.check(await segment(expiringSoon, [1n, 2n]))).commit();
+    expect(newTicketParams).toBe(issued[0]);
+    expect(await (await gate.check(await segment(params(), [1n, 2n]))).commit()).toEqual({}); // 100 blocks left: keep them
+  });
+
   it("queues a winner durably, counts it against the sender's float, and hands over new params", async () => {
     const { gate, queue, monitor, issued } = harness();
     const s = await segment(params(MAX_WIN_PROB), [1n]);

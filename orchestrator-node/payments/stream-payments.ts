@@ -25,10 +25,17 @@ export interface StreamPaymentsOptions {
   chain: { blockNumber(): Promise<bigint>; currentRound(): Promise<bigint> };
   /** New ticket params for this stream (the quote's terms at today's gas price), for when its current ones are retired. */
   newTicketParams(): Promise<TicketParams>;
+  /**
+   * New params also go out when the paid ones expire within this many blocks, so a stream without wins never runs
+   * into TicketParamsExpired (go-livepeer sends fresh params with every result for the same reason). Default 40.
+   */
+  refreshWithinBlocks?: bigint;
   log?: Logger;
   /** Told of every payment that counted, for metrics. */
   onCommitted?(payment: { tickets: number; winningTickets: number; evWei: bigint }): void;
 }
+
+const DEFAULT_REFRESH_WITHIN_BLOCKS = 40n;
 
 /** The PaymentGate that a SessionManager's paymentsFor(job) returns for one stream. */
 export function streamPayments(o: StreamPaymentsOptions): PaymentGate {
@@ -55,7 +62,8 @@ export function streamPayments(o: StreamPaymentsOptions): PaymentGate {
       if (balance.wei + checked.evWei < o.pricePerSegmentWei) throw new InvalidTicket({ reason: "notEnoughExpectedValue" });
       // Issued before anything counts: should the chain be unreachable, the segment is refused and the old params stay
       // good, rather than the broadcaster being left with retired params and no new ones.
-      const newTicketParams = checked.retiredRecipientRandHash === undefined ? undefined : await o.newTicketParams();
+      const expiringSoon = payment.expirationBlock - currentBlock <= (o.refreshWithinBlocks ?? DEFAULT_REFRESH_WITHIN_BLOCKS);
+      const newTicketParams = checked.retiredRecipientRandHash === undefined && !expiringSoon ? undefined : await o.newTicketParams();
 
       return {
         async commit() {

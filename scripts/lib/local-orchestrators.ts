@@ -7,6 +7,8 @@ import { startService } from "./processes.ts";
 
 export interface LocalOrchestrator {
   url: string;
+  /** The node's process id: its /healthz reports it, so a stale node on the same port is not taken for this one. */
+  pid: number | undefined;
   accountIndex: number;
   remoteTranscoder: boolean;
 }
@@ -27,7 +29,7 @@ export function startLocalOrchestrators(o: { rpcUrl: string; deploymentsFile: st
       "--fee-share-ppm", String(seeded.feeSharePpm), "--data-dir", join(o.dataDir, `orchestrator-${seeded.accountIndex}`),
     ];
     const env = remoteTranscoder ? { STREAMFLOW_TRANSCODER_SECRET: LOCAL_TRANSCODER_SECRET, STREAMFLOW_LOCAL_TRANSCODE_CAPACITY: "0" } : {};
-    startService(`orchestrator-${seeded.accountIndex}`, process.execPath, args, env, show);
+    const child = startService(`orchestrator-${seeded.accountIndex}`, process.execPath, args, env, show);
     if (remoteTranscoder) {
       startService(
         `transcoder-${seeded.accountIndex}`,
@@ -37,6 +39,6 @@ export function startLocalOrchestrators(o: { rpcUrl: string; deploymentsFile: st
         show,
       );
     }
-    return { url: seeded.serviceURI, accountIndex: seeded.accountIndex, remoteTranscoder };
+    return { url: seeded.serviceURI, pid: child.pid, accountIndex: seeded.accountIndex, remoteTranscoder };
   });
 }

@@ -12,7 +12,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const child = await startSystem((line) => appendFileSync(SYSTEM_LOG, `${line}\n`));
   return async () => {
     const exited = new Promise((r) => child.once("exit", r));
+    // As Ctrl-C: npm start stops its services (SIGTERM, then SIGKILL after 5 s) before it exits.
     child.kill("SIGINT");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
   };
 }

@@ -5,7 +5,7 @@ import type { Address } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { ProtocolError } from "../protocol/errors.ts";
 import type { JobRequest, Quote } from "../protocol/messages.ts";
-import { NoOrchestratorLeft, SessionNotOpened } from "./errors.ts";
+import { NoOrchestratorLeft, OrchestratorDisconnected, SegmentTimedOut, SessionNotOpened } from "./errors.ts";
 import { OrchestratorSession, type CreatePeer, type OutgoingSegment, type TranscodedSegment } from "./orchestrator-session.ts";
 
 /** An orchestrator the broadcaster may use, best first; `quote` is the one discovery got, if still fresh. */
@@ -51,6 +51,7 @@ export class Broadcast {
   /** Candidates not yet tried, in ranked order. */
   readonly #untried: BroadcastCandidate[];
   readonly #dropped = new Set<string>();
+  readonly #candidateOf = new Map<OrchestratorSession, BroadcastCandidate>();
   #opening?: Promise<OrchestratorSession | undefined>;
   #stopped = false;
 
@@ -93,7 +94,8 @@ export class Broadcast {
     let sessions = [...this.#serving];
     for (;;) {
       if (sessions.length === 0) {
-        const next = await this.#promote();
+        // Each candidate at most once per segment: requeued ones come round again only for later segments.
+        const next = failedOver.length < this.#o.candidates.length ? await this.#promote() : undefined;
         if (!next) throw new NoOrchestratorLeft({ sequenceNumber: segment.sequenceNumber, tried: failedOver.length });
         sessions = [next];
       }
@@ -148,6 +150,14 @@ export class Broadcast {
     const first = !this.#dropped.has(key);
     this.#dropped.add(key);
     session.close();
+    const candidate = this.#candidateOf.get(session);
+    this.#candidateOf.delete(session);
+    if (first && candidate && (error instanceof SegmentTimedOut || error instanceof OrchestratorDisconnected)) {
+      // Slow once or cut off is not faulty: it may come back (with a fresh quote) after the others, unlike an
+      // orchestrator that sent an invalid result or refused the job.
+      this.#untried.push({ address: candidate.address, uri: candidate.uri });
+      this.#dropped.delete(key);
+    }
     if (first) this.#o.events?.onOrchestratorDropped?.(session.orchestrator, error);
     if (this.#serving.length < this.#o.redundancy) void this.#promote();
   }
@@ -181,7 +191,9 @@ export class Broadcast {
           createPeer: this.#o.createPeer,
           fetch: this.#o.fetch,
           onClosed: (error) => this.#drop(session, error),
+          requestQuote: () => this.#o.requestQuote(candidate),
         });
+        this.#candidateOf.set(session, candidate);
         return session;
       } catch (error) {
         const named = asProtocolError(error, candidate.address);

@@ -83,7 +83,7 @@ export function jobFor(o: Pick<GoLiveOptions, "account" | "ladder" | "serviceId"
 export async function goLive(o: GoLiveOptions): Promise<LiveBroadcast> {
   const track = o.stream.getVideoTracks()[0];
   const settings = track?.getSettings() ?? {};
-  const input = { width: settings.width ?? 1280, height: settings.height ?? 720, fps: Math.round(settings.frameRate ?? 30) };
+  const input = { width: settings.width ?? 1280, height: settings.height ?? 720, fps: Math.round(settings.frameRate || 30) }; // a canvas track reports 0
   const streamId = newStreamId();
   const job = jobFor(o, streamId, input);
 

@@ -4,7 +4,7 @@ import type SimplePeer from "simple-peer";
 import type { Address } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { isAddressEqual } from "viem";
-import { fromWireError, ProtocolError } from "../protocol/errors.ts";
+import { fromWireError, InvalidTicket, ProtocolError, TicketParamsExpired } from "../protocol/errors.ts";
 import { ProtocolMessageChannel, simplePeerFrameChannel } from "../protocol/message-channel.ts";
 import {
   decodeMessage,
@@ -53,6 +53,8 @@ export interface TranscodedSegment {
   roundTripMs: number;
   tickets: number;
   evPaidWei: bigint;
+  /** 1 when the first payment was refused for stale params and the segment was paid again (else 0). */
+  paidAgain: number;
 }
 
 export interface OpenSessionOptions {
@@ -65,6 +67,8 @@ export interface OpenSessionOptions {
   connectTimeoutMs?: number;
   /** Called once when the session ends for any reason after it opened. */
   onClosed?(error: ProtocolError): void;
+  /** A fresh quote from the same orchestrator, for params that ran out while the session was idle (a standby). */
+  requestQuote?(): Promise<Quote>;
 }
 
 interface Waiting {
@@ -73,6 +77,25 @@ interface Waiting {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** How long to wait for the ticketParamsUpdate that normally precedes a stale-params refusal. */
+const PARAMS_UPDATE_WAIT_MS = 1_000;
+
+/**
+ * A payment refused only because its params went stale while it was on its way: a win retired them (a pipelined
+ * segment was already sent with them) or they expired. The segment was not worked on; paying again with fresh params
+ * is the protocol's answer.
+ */
+function refusedForStaleParams(error: unknown): boolean {
+  return (
+    error instanceof TicketParamsExpired ||
+    (error instanceof InvalidTicket && (error.data.reason === "unknownParams" || error.data.reason === "wrongCreationRound"))
+  );
+}
+
+/** Stale params for which no ticketParamsUpdate is coming: they ran out with time, not with a win. */
+function refusedForOldParams(error: unknown): boolean {
+  return error instanceof TicketParamsExpired || (error instanceof InvalidTicket && error.data.reason === "wrongCreationRound");
+}
 
 export class OrchestratorSession {
   readonly orchestrator: Address;
@@ -84,6 +107,7 @@ export class OrchestratorSession {
   readonly #waiting = new Map<number, Waiting>();
   #closed?: ProtocolError;
   #onClosed?: (error: ProtocolError) => void;
+  readonly #requestQuote?: () => Promise<Quote>;
 
   private constructor(o: OpenSessionOptions, peer: SimplePeer.Instance) {
     this.orchestrator = o.quote.orchestrator;
@@ -92,6 +116,7 @@ export class OrchestratorSession {
     this.#peer = peer;
     this.#payer = new TicketPayer(o.account, o.quote.ticketParams, o.quote.price.priceWei);
     this.#onClosed = o.onClosed;
+    this.#requestQuote = o.requestQuote;
     this.#channel = new ProtocolMessageChannel(simplePeerFrameChannel(peer), {
       onMessage: (message, payload) => this.#onMessage(message, payload),
       onError: () => {}, // a dropped frame leaves its segment waiting; the segment timeout moves it on
@@ -139,10 +164,42 @@ export class OrchestratorSession {
     return this.#payer;
   }
 
-  /** Pays for, sends and awaits one segment; the result is verified before it is returned. */
+  /**
+   * Pays for, sends and awaits one segment; the result is verified before it is returned. A refusal for stale
+   * params is answered once by paying again with the params the orchestrator sent meanwhile.
+   */
   async transcode(segment: OutgoingSegment, timeoutMs: number): Promise<TranscodedSegment> {
-    if (this.#closed) throw this.#closed;
     const started = performance.now();
+    const params = this.#payer.params;
+    try {
+      return await this.#transcodeOnce(segment, timeoutMs, started);
+    } catch (error) {
+      if (!refusedForStaleParams(error) || this.#closed) throw error;
+      if (this.#payer.params === params && !refusedForOldParams(error)) await this.#paramsUpdate(PARAMS_UPDATE_WAIT_MS);
+      if (this.#payer.params === params && this.#requestQuote) {
+        const quote = await this.#requestQuote().catch(() => undefined);
+        if (quote && isAddressEqual(quote.ticketParams.recipient, this.orchestrator)) this.#payer.updateParams(quote.ticketParams);
+      }
+      if (this.#payer.params === params) throw error;
+      const result = await this.#transcodeOnce(segment, timeoutMs - (performance.now() - started), started);
+      return { ...result, paidAgain: 1 };
+    }
+  }
+
+  #paramsWaiters: (() => void)[] = [];
+
+  #paramsUpdate(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#paramsWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async #transcodeOnce(segment: OutgoingSegment, timeoutMs: number, started: number): Promise<TranscodedSegment> {
+    if (this.#closed) throw this.#closed;
     const pending = await this.#payer.pay();
     const hash = contentHash(segment.bytes);
     const message: Segment = {
@@ -183,6 +240,7 @@ export class OrchestratorSession {
         roundTripMs,
         tickets: pending.tickets,
         evPaidWei: pending.evWei,
+        paidAgain: 0,
       };
     } finally {
       clearTimeout(timer);
@@ -207,6 +265,7 @@ export class OrchestratorSession {
     if (message.type === "ticketParamsUpdate") {
       // The old params' recipientRand is about to be revealed on chain (a win) or the round moved: switch now.
       this.#payer.updateParams(message.ticketParams);
+      for (const wake of this.#paramsWaiters.splice(0)) wake();
       return;
     }
     const sequenceNumber = "sequenceNumber" in message ? message.sequenceNumber : undefined;

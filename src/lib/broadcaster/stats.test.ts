@@ -3,14 +3,14 @@ import { emptyStats, KEPT_ROWS, withFailedSegment, withSegment, type SegmentStat
 
 const row = (sequenceNumber: number, over: Partial<SegmentStat> = {}): SegmentStat => ({
   sequenceNumber, orchestrator: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", uploadMs: 10, transcodeMs: 400, roundTripMs: 600,
-  evPaidWei: 10n ** 13n, tickets: 1, wins: 0, failedOver: 0, ...over,
+  evPaidWei: 10n ** 13n, tickets: 1, wins: 0, failedOver: 0, paidAgain: 0, ...over,
 });
 
 describe("broadcast stats", () => {
   it("sums what was paid and averages the round trips", () => {
     let s = withSegment(emptyStats(), row(0, { roundTripMs: 500 }));
-    s = withSegment(s, row(1, { roundTripMs: 700, wins: 1, tickets: 2, failedOver: 1 }));
-    expect(s.totals).toMatchObject({ segments: 2, evPaidWei: 2n * 10n ** 13n, tickets: 3, wins: 1, failovers: 1, meanRoundTripMs: 600 });
+    s = withSegment(s, row(1, { roundTripMs: 700, wins: 1, tickets: 2, failedOver: 1, paidAgain: 1 }));
+    expect(s.totals).toMatchObject({ segments: 2, evPaidWei: 2n * 10n ** 13n, tickets: 3, wins: 1, failovers: 1, paidAgain: 1, meanRoundTripMs: 600 });
   });
 
   it("keeps the last rows only, but totals for the whole broadcast", () => {

@@ -15,12 +15,16 @@ export interface SegmentStat {
   wins: number;
   /** Orchestrators that failed it first. */
   failedOver: number;
+  /** Its first payment was refused for stale params (a win retired them in flight) and it was paid again. */
+  paidAgain: number;
 }
 
 export interface Totals {
   segments: number;
   failedSegments: number;
   failovers: number;
+  /** Segments paid again with fresh params. */
+  paidAgain: number;
   evPaidWei: bigint;
   tickets: number;
   wins: number;
@@ -39,7 +43,7 @@ export const KEPT_ROWS = 120;
 export function emptyStats(): BroadcastStats {
   return {
     rows: [],
-    totals: { segments: 0, failedSegments: 0, failovers: 0, evPaidWei: 0n, tickets: 0, wins: 0, meanRoundTripMs: 0, meanTranscodeMs: 0 },
+    totals: { segments: 0, failedSegments: 0, failovers: 0, paidAgain: 0, evPaidWei: 0n, tickets: 0, wins: 0, meanRoundTripMs: 0, meanTranscodeMs: 0 },
   };
 }
 
@@ -54,6 +58,7 @@ export function withSegment(stats: BroadcastStats, row: SegmentStat): BroadcastS
       ...t,
       segments: n,
       failovers: t.failovers + (row.failedOver > 0 ? 1 : 0),
+      paidAgain: t.paidAgain + row.paidAgain,
       evPaidWei: t.evPaidWei + row.evPaidWei,
       tickets: t.tickets + row.tickets,
       wins: t.wins + row.wins,

@@ -27,7 +27,7 @@ export interface CapturedSegment {
   /** The encoded frame size. */
   width: number;
   height: number;
-  /** The camera track's frame rate setting, or the measured rate when it has none. */
+  /** The camera track's frame rate setting, or when it has none (a canvas) the rate measured over the first segment. */
   fps: number;
   hasAudio: boolean;
   /** The encoder's time on this segment's frames (encode call to chunk out, summed) plus muxing it. */
@@ -94,6 +94,12 @@ function checkOptions(options: SegmenterOptions): { segmentDurationMs: number; v
     });
   }
   return { segmentDurationMs, videoBitrateKbps };
+}
+
+/** The track's frame rate setting when it is a usable one (a canvas stream says 0: frames come when drawn). */
+function frameRateSetting(track: MediaStreamTrack): number | undefined {
+  const fps = track.getSettings().frameRate;
+  return fps !== undefined && Number.isFinite(fps) && fps > 0 ? fps : undefined;
 }
 
 function errorOf(failure: WorkerFailure): Error {
@@ -190,7 +196,7 @@ export async function startSegmenter(stream: MediaStream, options: SegmenterOpti
     audio: audioReadable,
     segmentDurationMs,
     videoBitrateKbps,
-    fps: video.getSettings().frameRate,
+    fps: frameRateSetting(video),
   };
   const firstFrame = new Promise<StartedMessage>((resolve, reject) => (started = { resolve, reject }));
   worker.postMessage(start, [videoReadable, ...(audioReadable ? [audioReadable] : [])]);

@@ -52,6 +52,7 @@ class SegmenterRun {
   /** When audio last moved: data read from the microphone, or a packet out of the encoder (performance.now ms). */
   #lastAudioMs = performance.now();
   #failed = false;
+  #reportedFps: number | undefined;
   readonly stats: SegmenterStats = {
     segments: 0,
     framesEncoded: 0,
@@ -319,13 +320,22 @@ class SegmenterRun {
         durationMs,
         width,
         height,
-        fps: this.#start.fps ?? this.#measuredFps() ?? FALLBACK_FPS,
+        fps: this.#segmentFps(),
         hasAudio,
         encodeMs: Math.round(encodeMs * 10) / 10,
         stats: { ...this.stats },
       },
       { transfer: [bytes.buffer] },
     );
+  }
+
+  /**
+   * The fps every segment reports: the track's setting, else the rate measured over the first segment, kept from
+   * then on since a job announces one rate for the whole stream.
+   */
+  #segmentFps(): number {
+    this.#reportedFps ??= this.#start.fps ?? this.#measuredFps() ?? FALLBACK_FPS;
+    return this.#reportedFps;
   }
 
   /** Frames per second over the frames encoded so far, to 2 decimals; undefined before the second frame. */
