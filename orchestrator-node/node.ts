@@ -156,6 +156,8 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
       segment: (outcome, detail) => {
         metrics.segments.inc({ outcome });
         if (detail.error) metrics.errors.inc({ name: detail.error });
+        if (detail.reason) metrics.ticketsRefused.inc({ reason: detail.reason });
+        if (detail.error === "TicketParamsExpired") metrics.ticketsRefused.inc({ reason: "expiredParams" });
       },
       sessions: (count) => metrics.sessions.set(count),
       transcoded: (job, segment) => publicStreams.add(job, segment),

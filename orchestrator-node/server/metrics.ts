@@ -20,6 +20,12 @@ export function createMetrics() {
     ticketsRedeemed: new Counter({ name: "streamflow_tickets_redeemed_total", help: "Winning tickets redeemed on chain", registers: [registry] }),
     weiEarned: new Counter({ name: "streamflow_wei_earned_total", help: "Face value of redeemed tickets, in wei (float: may round above 2^53)", registers: [registry] }),
     errors: new Counter({ name: "streamflow_errors_total", help: "Errors answered, by name", labelNames: ["name"], registers: [registry] }),
+    ticketsRefused: new Counter({
+      name: "streamflow_payments_refused_total",
+      help: "Segment payments refused for a ticket, by the rule it broke (InvalidTicket reasons, and expiredParams)",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
     publicWindowBytes: new Gauge({
       name: "streamflow_public_window_bytes",
       help: "Bytes of published streams' renditions held for viewers (the public window)",

@@ -2,7 +2,7 @@
 // payment check → format check → payment commit (winning tickets made durable) → transcode → signed receipt →
 // result. A refusal at any step is answered with its named error and costs no transcoding.
 import type { LocalAccount } from "viem/accounts";
-import { InvalidMessage, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
+import { InvalidMessage, InvalidTicket, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
 import type { JobRequest, Message, Segment } from "../../src/lib/protocol/messages.ts";
 import { contentHash, signReceipt } from "../../src/lib/protocol/receipt.ts";
 import type { TicketParams } from "../../src/lib/protocol/types.ts";
@@ -27,7 +27,8 @@ export type Transcode = (
 ) => Promise<{ renditions: { rendition: Rendition; bytes: Uint8Array }[]; transcodeMs: number }>;
 
 export interface SessionEvents {
-  segment(outcome: "transcoded" | "refused", detail: { sequenceNumber: number; error?: string; transcodeMs?: number }): void;
+  /** `reason`: an InvalidTicket's rule, for the tickets-refused counter. */
+  segment(outcome: "transcoded" | "refused", detail: { sequenceNumber: number; error?: string; reason?: string; transcodeMs?: number }): void;
   /**
    * A segment's renditions went back to the broadcaster: for what else they serve (the public window of a published
    * stream). Called in sequence order per session; it must not throw, and a throw costs the broadcaster nothing.
@@ -79,7 +80,8 @@ export class BroadcastSession {
     try {
       await this.#handleSegment(message, payload);
     } catch (error) {
-      this.#o.events?.segment("refused", { sequenceNumber: message.sequenceNumber, error: (error as Error).name });
+      const reason = error instanceof InvalidTicket ? error.data.reason : undefined;
+      this.#o.events?.segment("refused", { sequenceNumber: message.sequenceNumber, error: (error as Error).name, ...(reason ? { reason } : {}) });
       this.#o.log.info({ stream: this.streamId, segment: message.sequenceNumber, err: (error as Error).name }, "segment refused");
       await this.#sendError(error, message.sequenceNumber);
     }

@@ -1,14 +1,13 @@
-// A broadcaster in Node built only from the shared protocol library (plus simple-peer on @roamhq/wrtc for the
-// data channel): asks for a quote, opens a session, pays each segment with signed tickets, collects results.
+// A broadcaster in Node built from the shared protocol library and the browser's ticket payer (plus simple-peer on
+// @roamhq/wrtc for the data channel), with raw access for refusal tests: quote, session, paid segments, results.
 import wrtc from "@roamhq/wrtc";
 import Peer from "simple-peer";
 import type { LocalAccount } from "viem/accounts";
 import { ProtocolMessageChannel, simplePeerFrameChannel } from "../../src/lib/protocol/message-channel.ts";
 import { decodeMessage, encodeMessage, type JobRequest, type Message, type Quote, type Segment } from "../../src/lib/protocol/messages.ts";
 import { contentHash } from "../../src/lib/protocol/receipt.ts";
-import { makeTicket, signTicket } from "../../src/lib/protocol/ticket.ts";
-import type { SignedTicket, TicketParams } from "../../src/lib/protocol/types.ts";
-import { expectedValue, ticketsForPayment } from "../../src/lib/protocol/winprob.ts";
+import type { TicketParams } from "../../src/lib/protocol/types.ts";
+import { TicketPayer, type PendingPayment } from "../../src/lib/broadcaster/ticket-payer.ts";
 
 export interface SegmentReply {
   message: Message;
@@ -18,10 +17,7 @@ export interface SegmentReply {
 export class NodeBroadcaster {
   readonly #account: LocalAccount;
   readonly #url: string;
-  #params?: TicketParams;
-  #priceWei = 0n;
-  #creditWei = 0n;
-  #nonce = 0n;
+  #payer?: TicketPayer;
   #peer?: Peer.Instance;
   #channel?: ProtocolMessageChannel;
   readonly #waiting = new Map<number, (reply: SegmentReply) => void>();
@@ -40,8 +36,8 @@ export class NodeBroadcaster {
   async quote(job: JobRequest): Promise<Quote> {
     const { reply } = await this.#post("/quote", job);
     if (reply.type !== "quote") throw new Error(`no quote: ${JSON.stringify(reply)}`);
-    this.#params = reply.ticketParams;
-    this.#priceWei = reply.price.priceWei;
+    // Nonces from 1, so that tests can name the ones they replay.
+    this.#payer = new TicketPayer(this.#account, reply.ticketParams, reply.price.priceWei, 0n);
     return reply;
   }
 
@@ -62,7 +58,7 @@ export class NodeBroadcaster {
 
   #onMessage(message: Message, payload: Uint8Array): void {
     if (message.type === "ticketParamsUpdate") {
-      this.#params = message.ticketParams; // the old recipientRand is about to be revealed on chain
+      this.#payer?.updateParams(message.ticketParams); // the old recipientRand is about to be revealed on chain
       return;
     }
     const reply = { message, payload };
@@ -72,17 +68,12 @@ export class NodeBroadcaster {
   }
 
   get ticketParams(): TicketParams | undefined {
-    return this.#params;
+    return this.#payer?.params;
   }
 
-  /** Signed tickets worth the price of one segment, with the current params; and the credit left after them. */
-  async pay(): Promise<{ payment: Segment["payment"]; creditWei: bigint }> {
-    const params = this.#params!;
-    const ev = expectedValue(params.faceValue, params.winProb);
-    const { tickets, creditWei } = ticketsForPayment({ paymentWei: this.#priceWei, ticketEVWei: ev, creditWei: this.#creditWei });
-    const signed: SignedTicket[] = [];
-    for (let i = 0n; i < tickets; i++) signed.push(await signTicket(this.#account, makeTicket(params, this.#account.address, ++this.#nonce)));
-    return { payment: { seed: params.seed, expirationBlock: params.expirationBlock, tickets: signed }, creditWei };
+  /** Signed tickets worth the price of one segment, with the current params (commit with sendSegment's result). */
+  async pay(): Promise<PendingPayment> {
+    return this.#payer!.pay();
   }
 
   /** The segment message for `bytes` with a given payment. */
@@ -102,9 +93,9 @@ export class NodeBroadcaster {
 
   /** Pays for and sends one segment; resolves with the orchestrator's result or error for it. */
   async sendSegment(streamId: string, sequenceNumber: number, bytes: Uint8Array, durationMs: number): Promise<SegmentReply> {
-    const { payment, creditWei } = await this.pay();
-    const answer = await this.sendRaw(this.segmentMessage(streamId, sequenceNumber, bytes, durationMs, payment), bytes);
-    if (answer.message.type === "result") this.#creditWei = creditWei; // a refused payment counts for nothing
+    const pending = await this.pay();
+    const answer = await this.sendRaw(this.segmentMessage(streamId, sequenceNumber, bytes, durationMs, pending.payment), bytes);
+    if (answer.message.type === "result") this.#payer!.commit(pending); // a refused payment counts for nothing
     return answer;
   }
 

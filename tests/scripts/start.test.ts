@@ -18,10 +18,12 @@ async function abiOf(path: string): Promise<Abi> {
   return JSON.parse(await readFile(join("artifacts/contracts", path), "utf8")).abi as Abi;
 }
 
-test("npm start brings up chain, contracts and seeded network, and Ctrl-C stops it all", { timeout: 240_000 }, async () => {
+const WEB_URL = "http://127.0.0.1:18546";
+
+test("npm start brings up chain, contracts, seeded network, orchestrators and web app, and Ctrl-C stops it all", { timeout: 240_000 }, async () => {
   const deployments = join(await mkdtemp(join(tmpdir(), "streamflow-start-")), "localhost.json");
   const child = spawn("node", ["scripts/start.ts"], {
-    env: { ...process.env, STREAMFLOW_CHAIN_PORT: String(PORT), STREAMFLOW_DEPLOYMENTS: deployments, STREAMFLOW_DATA_DIR: join(deployments, "..", "data") },
+    env: { ...process.env, STREAMFLOW_CHAIN_PORT: String(PORT), STREAMFLOW_WEB_PORT: new URL(WEB_URL).port, STREAMFLOW_DEPLOYMENTS: deployments, STREAMFLOW_DATA_DIR: join(deployments, "..", "data") },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -95,6 +97,14 @@ test("npm start brings up chain, contracts and seeded network, and Ctrl-C stops 
       if (transcoders < 1) await new Promise((r) => setTimeout(r, 300));
     }
     assert.equal(transcoders, 1, "the third orchestrator's pool has its remote transcoder");
+
+    assert.match(output, new RegExp(`Open ${WEB_URL}/broadcast to go live`), "it prints the URL to open");
+    const page = await fetch(`${WEB_URL}/broadcast`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /Go live/);
+    const served = (await (await fetch(`${WEB_URL}/deployments.json`)).json()) as { contracts: Record<string, string> };
+    const lower = (c: Record<string, string>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.toLowerCase()]));
+    assert.deepEqual(lower(served.contracts), lower(file.contracts), "the web app serves the deployments the system uses");
   } finally {
     child.kill("SIGINT");
   }
@@ -102,4 +112,5 @@ test("npm start brings up chain, contracts and seeded network, and Ctrl-C stops 
   assert.equal(code, 0, `start stops cleanly on SIGINT:\n${output.slice(-2000)}`);
   assert.match(output, /Stopped\./);
   assert.equal(await probeChainId(RPC_URL), undefined, "the chain is gone after Ctrl-C");
+  assert.equal(await fetch(WEB_URL).then(() => "up", () => undefined), undefined, "the web app is gone after Ctrl-C");
 });
