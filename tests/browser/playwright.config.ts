@@ -3,7 +3,8 @@
 import { defineConfig } from "@playwright/test";
 import { chromiumLaunchOptions } from "./chromium.ts";
 
-export const BROWSER_UNITS_PORT = 18700;
+/** STREAMFLOW_BROWSER_UNITS_PORT moves it, so two runs can share a machine. */
+export const BROWSER_UNITS_PORT = Number(process.env.STREAMFLOW_BROWSER_UNITS_PORT ?? 18700);
 
 export default defineConfig({
   testDir: ".",

@@ -82,6 +82,9 @@ test("go live from the tab: transcoded, paid, redeemed, watched, and failed over
     // Redemptions may land between the two reads: the deposit is at most what the logs read account for.
     expect(sender.deposit).toBeLessThanOrEqual(depositBefore - paid);
     expect((depositBefore - sender.deposit) % redeemed[0]!.args.faceValue!).toBe(0n);
+    // The page reads the same redemptions and counts them against the segments whose tickets won.
+    const wins = async () => Number((await page.getByTestId("totals").textContent())?.match(/(\d+) won/)?.[1] ?? 0);
+    await expect.poll(wins, { timeout: 15_000 }).toBeGreaterThanOrEqual(redeemed.length);
   });
 
   const viewer = await context.newPage();

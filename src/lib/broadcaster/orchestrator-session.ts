@@ -55,6 +55,8 @@ export interface TranscodedSegment {
   evPaidWei: bigint;
   /** 1 when the first payment was refused for stale params and the segment was paid again (else 0). */
   paidAgain: number;
+  /** The nonces of the tickets that paid for it: a redeemed winner names its nonce on chain. */
+  senderNonces: bigint[];
 }
 
 export interface OpenSessionOptions {
@@ -241,6 +243,7 @@ export class OrchestratorSession {
         tickets: pending.tickets,
         evPaidWei: pending.evWei,
         paidAgain: 0,
+        senderNonces: pending.payment.tickets.map((t) => t.ticket.senderNonce),
       };
     } finally {
       clearTimeout(timer);

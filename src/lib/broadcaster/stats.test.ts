@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emptyStats, KEPT_ROWS, withFailedSegment, withSegment, type SegmentStat } from "./stats.ts";
+import { emptyStats, KEPT_ROWS, withFailedSegment, withSegment, withWins, type SegmentStat } from "./stats.ts";
 
 const row = (sequenceNumber: number, over: Partial<SegmentStat> = {}): SegmentStat => ({
   sequenceNumber, orchestrator: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", uploadMs: 10, transcodeMs: 400, roundTripMs: 600,
@@ -23,5 +23,12 @@ describe("broadcast stats", () => {
 
   it("counts segments nobody returned", () => {
     expect(withFailedSegment(emptyStats()).totals.failedSegments).toBe(1);
+  });
+
+  it("takes wins from the chain's redemptions, per segment and in all", () => {
+    let s = withSegment(withSegment(emptyStats(), row(0)), row(1));
+    s = withWins(s, new Map([[1, 2], [0, 1], [7, 1]])); // segment 7's row is no longer kept, its win still counts
+    expect(s.rows.map((r) => r.wins)).toEqual([1, 2]);
+    expect(s.totals.wins).toBe(4);
   });
 });

@@ -11,7 +11,7 @@ export interface SegmentStat {
   /** Expected value of the tickets sent with it. */
   evPaidWei: bigint;
   tickets: number;
-  /** Tickets of it that won (the orchestrator tells with a ticketParamsUpdate; counted where known). */
+  /** Tickets of it that won, as their redemptions on chain show (withWins); 0 until one is redeemed. */
   wins: number;
   /** Orchestrators that failed it first. */
   failedOver: number;
@@ -71,4 +71,14 @@ export function withSegment(stats: BroadcastStats, row: SegmentStat): BroadcastS
 /** The stats with one segment that no orchestrator returned. */
 export function withFailedSegment(stats: BroadcastStats): BroadcastStats {
   return { ...stats, totals: { ...stats.totals, failedSegments: stats.totals.failedSegments + 1 } };
+}
+
+/** The stats with wins as the chain shows them: per segment, and in all (including rows no longer kept). */
+export function withWins(stats: BroadcastStats, winsBySegment: ReadonlyMap<number, number>): BroadcastStats {
+  let wins = 0;
+  for (const n of winsBySegment.values()) wins += n;
+  return {
+    rows: stats.rows.map((row) => ({ ...row, wins: winsBySegment.get(row.sequenceNumber) ?? 0 })),
+    totals: { ...stats.totals, wins },
+  };
 }
