@@ -2,14 +2,15 @@
 // with their environment variable, so the CLI, the env and the config file never drift apart.
 import { parseArgs } from "node:util";
 import { configSchema, envName } from "./config.ts";
+import { VERIFIER_ONLY_KEYS, verifierConfigSchema } from "./verifier/config.ts";
 
-export const COMMANDS = ["start", "transcoder", "keystore"] as const;
+export const COMMANDS = ["start", "transcoder", "keystore", "verifier"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** serviceURI → service-uri, rpcUrl → rpc-url: runs of capitals are one word. */
 const kebab = (key: string) => key.replace(/([a-z0-9])([A-Z]+)/g, "$1-$2").toLowerCase();
-/** Each configuration key by its flag. */
-const CONFIG_KEY_BY_FLAG = new Map(Object.keys(configSchema.shape).map((key) => [kebab(key), key]));
+/** Each configuration key (the node's and the verifier's) by its flag. */
+const CONFIG_KEY_BY_FLAG = new Map([...Object.keys(configSchema.shape), ...VERIFIER_ONLY_KEYS].map((key) => [kebab(key), key]));
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export interface ParsedCli {
@@ -18,7 +19,7 @@ export interface ParsedCli {
   positionals: string[];
   help: boolean;
   configFile?: string;
-  /** Configuration flags, camelCase keys, string values (validated by loadConfig). */
+  /** Configuration flags, camelCase keys, string values (validated by loadConfig, or loadVerifierConfig). */
   flags: Record<string, string>;
   /** Flags of the transcoder and keystore commands. */
   extra: Record<string, string>;
@@ -31,7 +32,7 @@ export function parseCli(argv: string[]): ParsedCli {
     help: { type: "boolean", short: "h" },
     config: { type: "string" },
   };
-  for (const key of Object.keys(configSchema.shape)) options[kebab(key)] = { type: "string" };
+  for (const key of CONFIG_KEY_BY_FLAG.values()) options[kebab(key)] = { type: "string" };
   for (const flag of EXTRA_FLAGS) options[flag] = { type: "string" };
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   const [first, second, ...rest] = positionals;
@@ -55,11 +56,14 @@ export function parseCli(argv: string[]): ParsedCli {
   };
 }
 
+function settingLine([key, schema]: [string, unknown]): string {
+  const description = (schema as { description?: string }).description ?? "";
+  return `  --${kebab(key).padEnd(32)} ${envName(key)}${description ? `  ${description}` : ""}`;
+}
+
 export function helpText(): string {
-  const settings = Object.entries(configSchema.shape).map(([key, schema]) => {
-    const description = (schema as { description?: string }).description ?? "";
-    return `  --${kebab(key).padEnd(32)} ${envName(key)}${description ? `  ${description}` : ""}`;
-  });
+  const settings = Object.entries(configSchema.shape).map(settingLine);
+  const verifierSettings = Object.entries(verifierConfigSchema.shape).filter(([key]) => VERIFIER_ONLY_KEYS.includes(key)).map(settingLine);
   return [
     "orchestrator-node — the Streamflow orchestrator: quotes, tickets, transcoding, redemption.",
     "",
@@ -68,10 +72,19 @@ export function helpText(): string {
     "  orchestrator-node transcoder --orchestrator ws://HOST:PORT --secret S [--capacity N]",
     "  orchestrator-node keystore new --out FILE [--password-file F]   (password from the file or STREAMFLOW_KEYSTORE_PASSWORD)",
     "  orchestrator-node keystore address FILE",
+    "  orchestrator-node verifier [--config verifier.json] [--dev-account N | --keystore FILE] [--rpc-url URL] [--deployments FILE] [--port 8940] [--data-dir DIR]",
     "",
     "Settings (flag, environment variable; a JSON --config file takes the camelCase names):",
     ...settings,
     "",
-    "On the local chain, --dev-account N uses Hardhat's dev account N instead of a keystore.",
+    "Fault verifier (`verifier`): watches the FaultVerifier's ChallengeFiled events, takes the challengers' evidence over",
+    "HTTP (PUT /evidence/HASH, PUT /evidence/ladder/JOBHASH; GET /challenges/ID for the status and verdict), re-checks the",
+    "rendition with native ffmpeg and submits its verdict. It takes --rpc-url, --deployments, --keystore,",
+    "--keystore-password-file, --dev-account, --host and --log-level as above, --port (default 8940), --data-dir (default",
+    ".streamflow/verifier), and:",
+    ...verifierSettings,
+    "",
+    "On the local chain, --dev-account N uses Hardhat's dev account N instead of a keystore (the local verifier: 8).",
+    "--fault KIND makes the node cheat on purpose for tests and demos; it refuses to start with it on any chain but 31337.",
   ].join("\n");
 }

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// `orchestrator-node`: the Streamflow orchestrator's command line — start the node, run a remote transcoder, or
-// manage the encrypted key. Errors are printed with their next step; the key and secrets never are.
+// `orchestrator-node`: the Streamflow orchestrator's command line — start the node, run a remote transcoder or a fault
+// verifier, or manage the encrypted key. Errors are printed with their next step; the key and secrets never are.
 import { readFile, writeFile } from "node:fs/promises";
 import { pino } from "pino";
 import { generatePrivateKey } from "viem/accounts";
 import { helpText, parseCli } from "./cli-args.ts";
 import { InvalidConfig, loadConfig } from "./config.ts";
 import { encryptKeystore } from "./keys/keystore.ts";
+import type { Logger } from "./log.ts";
 import { startOrchestratorNode } from "./node.ts";
 import { transcoderMain } from "./transcode/transcoder-cli.ts";
+import { loadVerifierConfig } from "./verifier/config.ts";
+import { startVerifier } from "./verifier/start.ts";
 
 async function keystoreCommand(subcommand: string | undefined, positionals: string[], extra: Record<string, string>): Promise<void> {
   if (subcommand === "address") {
@@ -43,9 +46,17 @@ async function main(argv: string[]): Promise<void> {
   }
   if (cli.command === "keystore") return keystoreCommand(cli.subcommand, cli.positionals, cli.extra);
 
-  const config = await loadConfig({ flags: cli.flags, env: process.env, configFile: cli.configFile });
-  const log = pino({ level: config.logLevel, base: { service: "orchestrator-node" }, redact: ["secret", "privateKey", "password"] });
-  const node = await startOrchestratorNode(config, log);
+  let node: { stop(): Promise<void> };
+  let log: Logger;
+  if (cli.command === "verifier") {
+    const config = await loadVerifierConfig({ flags: cli.flags, env: process.env, configFile: cli.configFile });
+    log = pino({ level: config.logLevel, base: { service: "verifier" }, redact: ["secret", "privateKey", "password"] });
+    node = await startVerifier(config, log);
+  } else {
+    const config = await loadConfig({ flags: cli.flags, env: process.env, configFile: cli.configFile });
+    log = pino({ level: config.logLevel, base: { service: "orchestrator-node" }, redact: ["secret", "privateKey", "password"] });
+    node = await startOrchestratorNode(config, log);
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

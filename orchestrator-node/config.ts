@@ -2,6 +2,7 @@
 // order of precedence over the defaults, validated in one place with named errors saying which setting is wrong.
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { FAULT_KINDS } from "./transcode/faults.ts";
 
 const LOCAL_CHAIN_ID = 31337;
 
@@ -49,6 +50,8 @@ export const configSchema = z.strictObject({
   /** Where the node keeps its durable state (the redemption queue). */
   dataDir: z.string().min(1).default(".streamflow/orchestrator"),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** Tests and demos on the local chain only: make this orchestrator cheat (the node refuses it on any other chain). */
+  fault: z.enum(FAULT_KINDS).optional().describe(`local chain only: cheat on purpose (${FAULT_KINDS.join(", ")})`),
 });
 
 export type NodeConfig = z.output<typeof configSchema>;
@@ -64,9 +67,9 @@ export function envName(key: string): string {
 
 const LIST_KEYS = new Set(["services", "regions"]);
 
-function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+function fromEnv(shape: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(configSchema.shape)) {
+  for (const key of Object.keys(shape)) {
     const value = env[envName(key)];
     if (value === undefined) continue;
     out[key] = key === "regions" ? value.split(",").map((s) => s.trim()).filter(Boolean) : LIST_KEYS.has(key) ? JSON.parse(value) : value;
@@ -74,11 +77,18 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return out;
 }
 
+/** Where a setting comes from, for loadSettings. */
+export interface SettingsSources {
+  flags?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  configFile?: string;
+}
+
 /**
- * Merges file < env < flags over the defaults and validates. `flags` are already-parsed CLI values (strings);
- * `configFile` is a JSON file of the same keys.
+ * Merges file < env < flags over `schema`'s defaults and validates, naming the first wrong setting with its flag and
+ * environment variable: the node's settings and the verifier's (verifier/config.ts) load the same way.
  */
-export async function loadConfig(o: { flags?: Record<string, unknown>; env?: NodeJS.ProcessEnv; configFile?: string }): Promise<NodeConfig> {
+export async function loadSettings<S extends z.ZodObject>(schema: S, o: SettingsSources): Promise<z.output<S>> {
   let file: Record<string, unknown> = {};
   if (o.configFile) {
     try {
@@ -96,16 +106,29 @@ export async function loadConfig(o: { flags?: Record<string, unknown>; env?: Nod
       throw new InvalidConfig('setting services is invalid: give JSON, e.g. --services \'[{"id":"CPUTranscoding","verifier":"0x0000000000000000000000000000000000000000"}]\'');
     }
   }
-  const merged = { ...file, ...fromEnv(o.env ?? {}), ...flags };
-  const parsed = configSchema.safeParse(merged);
+  const merged = { ...file, ...fromEnv(schema.shape, o.env ?? {}), ...flags };
+  const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
+    if (issue.code === "unrecognized_keys") {
+      // A setting of the node given to the verifier (or the reverse), or a typo in the config file.
+      const names = issue.keys.map((k) => `${k} (--${k.replace(/([a-z0-9])([A-Z]+)/g, "$1-$2").toLowerCase()}, ${envName(k)})`);
+      throw new InvalidConfig(`not a setting of this command: ${names.join(", ")}; --help lists each command's settings`);
+    }
     const key = issue.path.join(".");
     throw new InvalidConfig(
       `setting ${key || "(root)"} is invalid: ${issue.message} (flag --${key}, env ${envName(String(issue.path[0] ?? ""))}, or the config file)`,
     );
   }
-  const config = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * The node's settings: merges file < env < flags over the defaults and validates. `flags` are already-parsed CLI
+ * values (strings); `configFile` is a JSON file of the same keys.
+ */
+export async function loadConfig(o: SettingsSources): Promise<NodeConfig> {
+  const config = await loadSettings(configSchema, o);
   if (!config.keystore && config.devAccount === undefined) {
     throw new InvalidConfig("no key: give --keystore FILE (with --keystore-password-file), or --dev-account N on the local chain");
   }
@@ -113,7 +136,7 @@ export async function loadConfig(o: { flags?: Record<string, unknown>; env?: Nod
 }
 
 /** The dev-account shortcut is refused anywhere but the local chain. */
-export function assertDevAccountAllowed(config: NodeConfig, chainId: number): void {
+export function assertDevAccountAllowed(config: Pick<NodeConfig, "devAccount">, chainId: number): void {
   if (config.devAccount !== undefined && chainId !== LOCAL_CHAIN_ID) {
     throw new InvalidConfig(`--dev-account is for the local chain (${LOCAL_CHAIN_ID}) only; this is chain ${chainId}: use --keystore`);
   }

@@ -25,6 +25,7 @@ import type { Transcode } from "./session/broadcast-session.ts";
 import { PublicStreams } from "./session/public-streams.ts";
 import { SessionManager } from "./session/session-manager.ts";
 import { chooseH264Encoder } from "./transcode/encoder.ts";
+import { assertFaultAllowed, withFault } from "./transcode/faults.ts";
 import { TranscoderPool } from "./transcode/pool.ts";
 import { TranscodeFailed } from "./transcode/pool-member.ts";
 
@@ -42,9 +43,15 @@ const BLOCK_CACHE_MS = 500;
 
 export async function startOrchestratorNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   const deployments = await loadDeploymentsFile(config.deployments);
+  assertFaultAllowed(config.fault, deployments.chainId);
   const privateKey = await loadNodeKey(config, deployments.chainId);
   const clients = createChainClients({ rpcUrl: config.rpcUrl, privateKey, deployments });
   const orchestrator = clients.account.address;
+  // The chain itself, not only the deployments file, must be the local one before this node may cheat.
+  if (config.fault) {
+    assertFaultAllowed(config.fault, await clients.publicClient.getChainId());
+    log.warn({ fault: config.fault, orchestrator }, `FAULT INJECTION ON: this node cheats on purpose (${config.fault}); for tests and demos on the local chain only`);
+  }
   const { rounds, ticketBroker } = clients.contracts;
   log.info({ orchestrator, chainId: deployments.chainId, rpcUrl: config.rpcUrl }, "starting orchestrator node");
 
@@ -106,7 +113,7 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     local: config.localTranscodeCapacity > 0 ? { capacity: config.localTranscodeCapacity, encoder: encoder.encoder } : undefined,
     logger: log,
   });
-  const transcode: Transcode = async (streamId, bytes, ladder) => {
+  const honestTranscode: Transcode = async (streamId, bytes, ladder) => {
     const started = performance.now();
     try {
       const result = await pool.transcode(streamId, bytes, ladder);
@@ -121,6 +128,8 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     }
   };
 
+  const transcode = config.fault ? withFault(honestTranscode, config.fault, { log }) : honestTranscode;
+
   // Published streams' last minute or so, for viewers (GET /streams/…); fed by each session's transcoded segments.
   const publicStreams = new PublicStreams({ orchestrator, onBytes: (bytes) => metrics.publicWindowBytes.set(bytes) });
 
@@ -129,6 +138,7 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     maxSessions: config.maxSessions,
     serviceIds: quoteContext.serviceIds,
     transcode,
+    currentRound: chain.currentRound,
     log,
     onClosed: (job) => {
       balances.close(job.broadcaster, job.streamId);

@@ -10,6 +10,7 @@ export const ABI_SOURCES = {
   minterAbi: "token/Minter.sol/Minter.json",
   ticketBrokerAbi: "pm/TicketBroker.sol/TicketBroker.json",
   serviceRegistryAbi: "registry/ServiceRegistry.sol/ServiceRegistry.json",
+  faultVerifierAbi: "verification/FaultVerifier.sol/FaultVerifier.json",
 } as const;
 
 export const ABIS_FILE = "src/lib/chain/abis.generated.ts";

@@ -11,7 +11,7 @@ import {
   SEED_BROADCASTER,
   SEED_DELEGATOR,
   SEED_LPT_PER_ACCOUNT,
-  SEED_ORCHESTRATORS,
+  seedOrchestrators,
 } from "./lib/seed-network.ts";
 
 const LOCAL_CHAIN_ID = 31337;
@@ -35,6 +35,9 @@ const bondingManager = await viem.getContractAt("BondingManager", c.BondingManag
 const ticketBroker = await viem.getContractAt("TicketBroker", c.TicketBroker!);
 const serviceRegistry = await viem.getContractAt("ServiceRegistry", c.ServiceRegistry!);
 const rounds = await viem.getContractAt("RoundsManager", c.RoundsManager!);
+if (!c.FaultVerifier) throw new Error(`${path} lists no FaultVerifier: deploy again with npm run deploy -- --network ${networkName}`);
+// The seeded services name this deployment's FaultVerifier as the contract that checks their work.
+const SEED_ORCHESTRATORS = seedOrchestrators(c.FaultVerifier);
 const wallets = await viem.getWalletClients();
 const wait = async (hash: `0x${string}`) => {
   const receipt = await publicClient.waitForTransactionReceipt({ hash });

@@ -3,7 +3,8 @@
 // and everything stopped on Ctrl-C.
 import { resolve } from "node:path";
 import { startLocalNetwork } from "./lib/local-network.ts";
-import { startLocalOrchestrators } from "./lib/local-orchestrators.ts";
+import { parseStartFault, startLocalOrchestrators } from "./lib/local-orchestrators.ts";
+import { startLocalVerifier } from "./lib/local-verifier.ts";
 import { stopAll } from "./lib/processes.ts";
 import { buildWebApp, startWebApp } from "./lib/web-app.ts";
 
@@ -13,6 +14,7 @@ const deploymentsFile = resolve(process.env.STREAMFLOW_DEPLOYMENTS ?? "deploymen
 
 /** Waits until the node we started (not another one left on the port) answers healthy. */
 async function waitForHealth(o: { url: string; pid: number | undefined }, timeoutMs = 60_000): Promise<void> {
+  // Orchestrators and the verifier alike report their pid on /healthz.
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const health = await fetch(`${o.url}/healthz`).then((r) => (r.ok ? (r.json() as Promise<{ pid?: number }>) : undefined), () => undefined);
@@ -20,7 +22,7 @@ async function waitForHealth(o: { url: string; pid: number | undefined }, timeou
     if (health) throw new Error(`another process (pid ${health.pid}) already serves ${o.url}: stop it, or the earlier npm start it belongs to`);
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`the orchestrator at ${o.url} did not become healthy in ${timeoutMs / 1000} s (see its log lines above)`);
+  throw new Error(`the service at ${o.url} did not become healthy in ${timeoutMs / 1000} s (see its log lines above)`);
 }
 
 let stopping = false;
@@ -52,15 +54,13 @@ try {
       }
     },
   });
-  const orchestrators = startLocalOrchestrators({
-    rpcUrl: network.rpcUrl,
-    deploymentsFile: network.deploymentsFile,
-    dataDir: resolve(process.env.STREAMFLOW_DATA_DIR ?? ".streamflow"),
-    verbose: true,
-  });
-  await Promise.all(orchestrators.map((o) => waitForHealth(o)));
+  const dataDir = resolve(process.env.STREAMFLOW_DATA_DIR ?? ".streamflow");
+  const fault = parseStartFault(process.env.STREAMFLOW_START_FAULT);
+  const orchestrators = startLocalOrchestrators({ rpcUrl: network.rpcUrl, deploymentsFile: network.deploymentsFile, dataDir, verbose: true, fault });
+  const verifier = startLocalVerifier({ rpcUrl: network.rpcUrl, deploymentsFile: network.deploymentsFile, dataDir, verbose: true });
+  await Promise.all([...orchestrators, verifier].map((o) => waitForHealth(o)));
   await webBuilt;
-  const webUrl = await startWebApp({ port: webPort, deploymentsFile: network.deploymentsFile, verbose: false });
+  const webUrl = await startWebApp({ port: webPort, deploymentsFile: network.deploymentsFile, verifierUrls: [verifier.url], verbose: false });
   console.log(
     [
       "",
@@ -68,8 +68,11 @@ try {
       `  chain        ${network.rpcUrl} (chain id 31337)`,
       `  deployments  ${network.deploymentsFile}`,
       ...orchestrators.map(
-        (o) => `  orchestrator ${o.url} (dev account #${o.accountIndex}${o.remoteTranscoder ? ", with a remote transcoder" : ""})`,
+        (o) =>
+          `  orchestrator ${o.url} (dev account #${o.accountIndex}${o.remoteTranscoder ? ", with a remote transcoder" : ""}` +
+          `${fault?.accountIndex === o.accountIndex ? `, CHEATING: ${fault.kind}` : ""})`,
       ),
+      `  verifier     ${verifier.url} (dev account #8, judges fault challenges)`,
       `  web app      ${webUrl}`,
       "",
       `Open ${webUrl}/broadcast to go live.`,

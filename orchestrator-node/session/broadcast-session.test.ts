@@ -3,7 +3,7 @@ import { keccak256 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { LowPMBalance } from "../../src/lib/protocol/errors.ts";
 import { renditionPayloads, signedReceiptOf, type JobRequest, type Message, type Result, type Segment } from "../../src/lib/protocol/messages.ts";
-import { recoverReceiptSigner } from "../../src/lib/protocol/receipt.ts";
+import { ladderHash, recoverReceiptSigner } from "../../src/lib/protocol/receipt.ts";
 import type { TicketParams } from "../../src/lib/protocol/types.ts";
 import { makeClip } from "../../tests/media/make-clip.ts";
 import { silentLogger } from "../log.ts";
@@ -32,8 +32,14 @@ function segmentOf(bytes: Uint8Array, sequenceNumber: number, o: Partial<Segment
   } as Segment;
 }
 
-/** The session's neighbours: a payment gate that records what it is asked, and the real transcoder counted. */
-function harness(gate: Partial<{ refuse: Error; newTicketParams: TicketParams }> = {}) {
+/** The round the fake chain is in. */
+const ROUND = 7_777n;
+
+/**
+ * The session's neighbours: a payment gate that records what it is asked, the real transcoder counted, and a chain
+ * whose current round is ROUND (or cannot be read).
+ */
+function harness(gate: Partial<{ refuse: Error; newTicketParams: TicketParams; chainDown: boolean }> = {}) {
   const sent: { message: Message; payload?: Uint8Array }[] = [];
   const calls = { check: 0, commit: 0, transcode: 0 };
   const payments: PaymentGate = {
@@ -47,12 +53,16 @@ function harness(gate: Partial<{ refuse: Error; newTicketParams: TicketParams }>
   const session = new BroadcastSession({
     job, orchestrator, payments, transcode, log: silentLogger,
     send: async (message, payload) => void sent.push({ message, payload }),
+    currentRound: async () => {
+      if (gate.chainDown) throw new Error("RPC unreachable");
+      return ROUND;
+    },
   });
   return { session, sent, calls };
 }
 
 describe("BroadcastSession", () => {
-  it("returns the ladder with a receipt signed by the orchestrator over the input and output hashes", async () => {
+  it("returns the ladder with a receipt signed by the orchestrator over the input and output hashes, the job and the round", async () => {
     const { session, sent, calls } = harness();
     const clip = await makeClip({ width: 640, height: 360 });
     await session.handle(segmentOf(clip.bytes, 0), clip.bytes);
@@ -63,8 +73,18 @@ describe("BroadcastSession", () => {
     const parts = renditionPayloads(result, payload!);
     parts.forEach((bytes, i) => expect(keccak256(bytes)).toBe(result.renditions[i]!.contentHash));
     expect(result.receipt.inputHash).toBe(keccak256(clip.bytes));
+    expect(result.receipt.jobHash).toBe(ladderHash(job.output));
+    expect(result.receipt.round).toBe(ROUND);
     expect(await recoverReceiptSigner(signedReceiptOf(result))).toBe(orchestrator.address);
   }, 30_000);
+
+  it("refuses a segment before its payment counts when the current round cannot be read, and does no work", async () => {
+    const { session, sent, calls } = harness({ chainDown: true });
+    const clip = await makeClip({ width: 640, height: 360, durationS: 1 });
+    await session.handle(segmentOf(clip.bytes, 0, { durationMs: 1000 }), clip.bytes);
+    expect(calls).toEqual({ check: 1, commit: 0, transcode: 0 });
+    expect(sent[0]?.message).toMatchObject({ type: "error", sequenceNumber: 0 });
+  });
 
   it("answers a refused payment with its named error and does no work", async () => {
     const refuse = new LowPMBalance({ sender: job.broadcaster, faceValue: 10n, deposit: 0n, reserve: 0n, maxFloat: 0n });

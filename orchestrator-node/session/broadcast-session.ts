@@ -1,10 +1,11 @@
 // One broadcaster's session on this orchestrator: segments arrive over the data channel and each goes through
 // payment check → format check → payment commit (winning tickets made durable) → transcode → signed receipt →
 // result. A refusal at any step is answered with its named error and costs no transcoding.
+import type { Hex } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { InvalidMessage, InvalidTicket, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
 import type { JobRequest, Message, Segment } from "../../src/lib/protocol/messages.ts";
-import { contentHash, signReceipt } from "../../src/lib/protocol/receipt.ts";
+import { contentHash, ladderHash, signReceipt } from "../../src/lib/protocol/receipt.ts";
 import type { TicketParams } from "../../src/lib/protocol/types.ts";
 import type { Logger } from "../log.ts";
 import type { Rendition } from "../transcode/ladder.ts";
@@ -45,6 +46,8 @@ export interface BroadcastSessionOptions {
   payments: PaymentGate;
   transcode: Transcode;
   send(message: Message, payload?: Uint8Array): Promise<void>;
+  /** The RoundsManager's current round: each receipt names the round it was signed in (its challenge window starts there). */
+  currentRound(): Promise<bigint>;
   log: Logger;
   events?: SessionEvents;
 }
@@ -52,12 +55,15 @@ export interface BroadcastSessionOptions {
 export class BroadcastSession {
   readonly streamId: string;
   readonly #o: BroadcastSessionOptions;
+  /** What every receipt of this session names as the job: the ladder cannot change within a session. */
+  readonly #jobHash: Hex;
   /** Segments are handled one after another: results go back in order and one session cannot hog the node. */
   #queue: Promise<void> = Promise.resolve();
 
   constructor(options: BroadcastSessionOptions) {
     this.#o = options;
     this.streamId = options.job.streamId;
+    this.#jobHash = ladderHash(options.job.output);
   }
 
   /** Resolves when every segment received so far has been answered. */
@@ -98,6 +104,9 @@ export class BroadcastSession {
     }
     const payment = await this.#o.payments.check(segment);
     await checkSegmentMatchesJob(job, segment, bytes);
+    // The round the receipt will name, read before the payment counts: a chain that cannot be read then costs the
+    // broadcaster nothing, rather than a paid segment without a result.
+    const round = await this.#o.currentRound();
     const { newTicketParams } = await payment.commit();
 
     const { renditions, transcodeMs } = await this.#o.transcode(job.streamId, bytes, job.output);
@@ -106,8 +115,10 @@ export class BroadcastSession {
       streamId: job.streamId,
       sequenceNumber: segment.sequenceNumber,
       inputHash,
+      jobHash: this.#jobHash,
       outputs,
       orchestrator: this.#o.orchestrator.address,
+      round,
     });
     const payload = concat(renditions.map((r) => r.bytes));
     await this.#o.send(
@@ -123,7 +134,7 @@ export class BroadcastSession {
           byteLength: out.byteLength,
           contentHash: outputs[i]!.hash,
         })),
-        receipt: { inputHash, orchestrator: this.#o.orchestrator.address, sig: signed.sig },
+        receipt: { inputHash, jobHash: this.#jobHash, round, orchestrator: this.#o.orchestrator.address, sig: signed.sig },
         transcodeMs: Math.round(transcodeMs),
       },
       payload,

@@ -206,6 +206,7 @@ describe("a BroadcastSession feeds the window through its transcoded event", () 
       // Bytes that tell the renditions apart; the session does not look inside them.
       transcode: async (_s, _bytes, ladder) => ({ renditions: ladder.map((rendition, i) => ({ rendition, bytes: new Uint8Array(5 + i).fill(i) })), transcodeMs: 1 }),
       send: async (message) => void sent.push(message),
+      currentRound: async () => 1n,
       events: { segment: () => {}, transcoded },
     });
     const segment = {

@@ -32,6 +32,7 @@ async function node(maxSessions = 2, onSegmentStarted: () => void = () => {}) {
     orchestrator, maxSessions, serviceIds: ["CPUTranscoding"], log: silentLogger,
     paymentsFor: () => ({ check: async () => (onSegmentStarted(), { commit: async () => ({}) }) }),
     transcode: (_s, bytes, ladder) => transcodeSegment(bytes, ladder, { encoder: "libx264" }),
+    currentRound: async () => 1n,
   });
   const app = await createHttpServer({
     metrics: createMetrics(), log: silentLogger, health: () => ({ ok: true, detail: {} }),

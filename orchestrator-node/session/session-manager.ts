@@ -24,6 +24,8 @@ export interface SessionManagerOptions {
   /** The payment gate for one session (it knows the job and the broadcaster). */
   paymentsFor(job: JobRequest): PaymentGate;
   transcode: Transcode;
+  /** The RoundsManager's current round, which every session's receipts name (BroadcastSessionOptions.currentRound). */
+  currentRound(): Promise<bigint>;
   log: Logger;
   events?: SessionEvents & { sessions(count: number): void };
   /** A session ended: release what it held elsewhere (its balance, its transcoder stickiness). */
@@ -80,6 +82,7 @@ export class SessionManager {
       payments: this.#o.paymentsFor(job),
       transcode: this.#o.transcode,
       send: (message, payload) => channel.send(message, payload),
+      currentRound: () => this.#o.currentRound(),
       log: this.#o.log,
       events: this.#o.events,
     });

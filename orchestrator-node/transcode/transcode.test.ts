@@ -42,15 +42,14 @@ describe("transcodeSegment (real ffmpeg)", () => {
     }
   }, 60_000);
 
-  it("transcodes an MPEG-TS segment with audio, keeping the audio as AAC when asked", async () => {
+  it("keeps a segment's audio as AAC by default (a broadcaster's microphone reaches viewers), and drops it when told", async () => {
     const clip = await makeClip({ width: 640, height: 360, durationS: 2, format: "mpegts", audio: true });
-    const { renditions } = await transcodeSegment(clip.bytes, [LADDER_PRESETS["240p"] as Rendition], {
-      encoder: encoder.encoder,
-      audio: true,
-    });
+    const { renditions } = await transcodeSegment(clip.bytes, [LADDER_PRESETS["240p"] as Rendition], { encoder: encoder.encoder });
     const info = await probeBytes(renditions[0]!.bytes);
     expect(info.hasAudio).toBe(true);
     expect(info.video.height).toBe(240);
+    const silent = await transcodeSegment(clip.bytes, [LADDER_PRESETS["240p"] as Rendition], { encoder: encoder.encoder, audio: false });
+    expect((await probeBytes(silent.renditions[0]!.bytes)).hasAudio).toBe(false);
   }, 60_000);
 
   it("fails with ProcessFailed, not a crash, on bytes that are not a video", async () => {

@@ -11,6 +11,7 @@ export interface TranscodeOptions {
   encoder: H264Encoder;
   /** Keyframe interval; defaults to "one GOP per segment" (a large value: the segment's first frame is the keyframe). */
   gopFrames?: number;
+  /** Carry the segment's audio (as AAC) into every rendition; on by default — `-map 0:a?` is a no-op without audio. */
   audio?: boolean;
   ffmpegPath?: string;
   timeoutMs?: number;
@@ -46,7 +47,7 @@ export async function transcodeSegment(
       outputs,
       encoder: options.encoder,
       gopFrames: options.gopFrames ?? DEFAULT_GOP_FRAMES,
-      audio: options.audio ?? false,
+      audio: options.audio ?? true,
     });
     const { elapsedMs } = await runProcess(options.ffmpegPath ?? "ffmpeg", args, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const renditions = await Promise.all(

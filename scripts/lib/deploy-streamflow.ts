@@ -15,12 +15,16 @@ export interface Protocol {
   minter: ContractReturnType<"Minter">;
   ticketBroker: ContractReturnType<"TicketBroker">;
   serviceRegistry: ContractReturnType<"ServiceRegistry">;
+  faultVerifier: ContractReturnType<"FaultVerifier">;
   params: ProtocolParams;
   deployer: Address;
   addresses: Record<ContractName, Address>;
 }
 
-/** Deploys every contract, wires them together and grants the Minter its mint role. */
+/**
+ * Deploys every contract, wires them together, grants the Minter its mint role and makes the FaultVerifier the
+ * BondingManager's verifier (its only slasher).
+ */
 export async function deployStreamflow(viem: HardhatViemHelpers, params: ProtocolParams = LOCAL_PARAMS): Promise<Protocol> {
   const [deployerClient] = await viem.getWalletClients();
   if (!deployerClient) throw new Error("no deployer account: configure one for this network");
@@ -64,10 +68,26 @@ export async function deployStreamflow(viem: HardhatViemHelpers, params: Protoco
     throw new Error(`Minter deployed at ${minter.address}, not at ${predictedMinter}: another transaction from ${deployer} interleaved; deploy again`);
   }
   const serviceRegistry = await viem.deployContract("ServiceRegistry", [bondingManager.address]);
+  // Deployed last so that every earlier address stays what it was before the FaultVerifier existed.
+  const faultVerifier = await viem.deployContract("FaultVerifier", [
+    bondingManager.address,
+    rounds.address,
+    deployer,
+    {
+      challengeWindowRounds: params.challengeWindowRounds,
+      challengeBondWei: params.challengeBondWei,
+      verdictWindowRounds: params.verdictWindowRounds,
+      slashAmountPpm: params.slashAmountPpm,
+      finderFeePpm: params.finderFeePpm,
+      quorum: params.verdictQuorum,
+    },
+    [...params.faultVerifiers],
+  ]);
 
   await wait(await rounds.write.setProtocolContracts([bondingManager.address, minter.address]));
   await wait(await bondingManager.write.setMinter([minter.address]));
   await wait(await bondingManager.write.setTicketBroker([ticketBroker.address]));
+  await wait(await bondingManager.write.setVerifier([faultVerifier.address]));
   // Genesis: the deployer mints the initial supply once, then only the Minter can ever mint.
   const minterRole = await token.read.MINTER_ROLE();
   if (params.genesisSupply > 0n) {
@@ -84,6 +104,7 @@ export async function deployStreamflow(viem: HardhatViemHelpers, params: Protoco
     minter,
     ticketBroker,
     serviceRegistry,
+    faultVerifier,
     params,
     deployer,
     addresses: {
@@ -93,6 +114,7 @@ export async function deployStreamflow(viem: HardhatViemHelpers, params: Protoco
       Minter: minter.address,
       TicketBroker: ticketBroker.address,
       ServiceRegistry: serviceRegistry.address,
+      FaultVerifier: faultVerifier.address,
     },
   };
 }

@@ -16,7 +16,24 @@ export interface LocalOrchestrator {
 /** A fixed, local-only secret for the local transcoder: it never leaves 127.0.0.1. */
 const LOCAL_TRANSCODER_SECRET = "local-dev-transcoder-secret";
 
-export function startLocalOrchestrators(o: { rpcUrl: string; deploymentsFile: string; dataDir: string; verbose: boolean }): LocalOrchestrator[] {
+/**
+ * Cheats to inject, for tests and demos of fault verification: STREAMFLOW_START_FAULT="<dev account>:<kind>"
+ * (e.g. "3:black-frames") makes that one orchestrator run with `--fault <kind>`.
+ */
+export function parseStartFault(text: string | undefined): { accountIndex: number; kind: string } | undefined {
+  if (!text) return undefined;
+  const match = /^(\d+):([a-z-]+)$/.exec(text.trim());
+  if (!match) throw new Error(`STREAMFLOW_START_FAULT must look like "3:black-frames", not ${JSON.stringify(text)}`);
+  return { accountIndex: Number(match[1]), kind: match[2]! };
+}
+
+export function startLocalOrchestrators(o: {
+  rpcUrl: string;
+  deploymentsFile: string;
+  dataDir: string;
+  verbose: boolean;
+  fault?: { accountIndex: number; kind: string };
+}): LocalOrchestrator[] {
   const cli = resolve("orchestrator-node/cli.ts");
   const show = o.verbose ? (line: string) => /"level":(30|40|50|60)/.test(line) || !line.startsWith("{") : () => false;
   return SEED_ORCHESTRATORS.map((seeded, i) => {
@@ -27,6 +44,7 @@ export function startLocalOrchestrators(o: { rpcUrl: string; deploymentsFile: st
       "--port", port, "--service-uri", seeded.serviceURI, "--regions", seeded.regions.join(","),
       "--services", JSON.stringify(seeded.services), "--reward-cut-ppm", String(seeded.rewardCutPpm),
       "--fee-share-ppm", String(seeded.feeSharePpm), "--data-dir", join(o.dataDir, `orchestrator-${seeded.accountIndex}`),
+      ...(o.fault?.accountIndex === seeded.accountIndex ? ["--fault", o.fault.kind] : []),
     ];
     const env = remoteTranscoder ? { STREAMFLOW_TRANSCODER_SECRET: LOCAL_TRANSCODER_SECRET, STREAMFLOW_LOCAL_TRANSCODE_CAPACITY: "0" } : {};
     const child = startService(`orchestrator-${seeded.accountIndex}`, process.execPath, args, env, show);

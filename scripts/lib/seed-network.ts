@@ -1,7 +1,7 @@
 // What `npm run seed` puts on a fresh local deployment: three orchestrators with services and regions, a
 // delegator, and one funded broadcaster, so that a newcomer starts with a living network.
 import type { Address } from "viem";
-import { parseEther } from "viem";
+import { getContractAddress, parseEther } from "viem";
 import { LPT } from "./protocol-params.ts";
 
 export interface SeedOrchestrator {
@@ -15,20 +15,33 @@ export interface SeedOrchestrator {
   regions: string[];
 }
 
-const NO_VERIFIER: Address = "0x0000000000000000000000000000000000000000";
+/** Hardhat dev account #0, the local deployer. */
+const LOCAL_DEPLOYER: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+/** The deployer's nonce when deploy-streamflow.ts deploys the FaultVerifier (after six contracts, before any wiring). */
+const FAULT_VERIFIER_DEPLOY_NONCE = 6n;
+
+/**
+ * Where the FaultVerifier lands when the protocol is deployed on a fresh local chain (`npm start`, or `npm run chain`
+ * then `npm run deploy`): the seeded services name it before anything reads the deployments file, so that the seed
+ * and the orchestrator nodes (which bring their on-chain services in line with these) agree. A contract test checks
+ * that the deploy puts it there; a deployment elsewhere passes its own address to seedOrchestrators.
+ */
+export const LOCAL_FAULT_VERIFIER_ADDRESS: Address = getContractAddress({ from: LOCAL_DEPLOYER, nonce: FAULT_VERIFIER_DEPLOY_NONCE });
+
+/** The seeded orchestrators with every service naming `faultVerifier` as the contract that checks its work. */
+export function seedOrchestrators(faultVerifier: Address): SeedOrchestrator[] {
+  return SEEDS.map(({ serviceIds, ...o }) => ({ ...o, services: serviceIds.map((id) => ({ id, verifier: faultVerifier })), regions: [...o.regions] }));
+}
 
 /** Orchestrators listen on 8935+ (Livepeer's default port), on loopback. */
-export const SEED_ORCHESTRATORS: SeedOrchestrator[] = [
+const SEEDS: (Omit<SeedOrchestrator, "services"> & { serviceIds: string[] })[] = [
   {
     accountIndex: 1,
     stake: 50_000n * LPT,
     rewardCutPpm: 100_000n,
     feeSharePpm: 500_000n,
     serviceURI: "http://127.0.0.1:8935",
-    services: [
-      { id: "CPUTranscoding", verifier: NO_VERIFIER },
-      { id: "H264 720p->480p", verifier: NO_VERIFIER },
-    ],
+    serviceIds: ["CPUTranscoding", "H264 720p->480p"],
     regions: ["eu-west", "eu-central"],
   },
   {
@@ -37,10 +50,7 @@ export const SEED_ORCHESTRATORS: SeedOrchestrator[] = [
     rewardCutPpm: 150_000n,
     feeSharePpm: 400_000n,
     serviceURI: "http://127.0.0.1:8936",
-    services: [
-      { id: "CPUTranscoding", verifier: NO_VERIFIER },
-      { id: "SegmentVerification", verifier: NO_VERIFIER },
-    ],
+    serviceIds: ["CPUTranscoding", "SegmentVerification"],
     regions: ["us-east"],
   },
   {
@@ -49,13 +59,13 @@ export const SEED_ORCHESTRATORS: SeedOrchestrator[] = [
     rewardCutPpm: 50_000n,
     feeSharePpm: 600_000n,
     serviceURI: "http://127.0.0.1:8937",
-    services: [
-      { id: "GPUTranscoding", verifier: NO_VERIFIER },
-      { id: "CPUTranscoding", verifier: NO_VERIFIER },
-    ],
+    serviceIds: ["GPUTranscoding", "CPUTranscoding"],
     regions: ["us-west", "eu-west"],
   },
 ];
+
+/** The seeded orchestrators of a fresh local deployment: their services name its FaultVerifier. */
+export const SEED_ORCHESTRATORS: SeedOrchestrator[] = seedOrchestrators(LOCAL_FAULT_VERIFIER_ADDRESS);
 
 /** A delegator bonded to the first orchestrator. */
 export const SEED_DELEGATOR = { accountIndex: 4, stake: 5_000n * LPT, orchestratorIndex: 0 };

@@ -10,13 +10,13 @@ export function buildWebApp(verbose: boolean): Promise<void> {
 }
 
 /** Serves the built app; resolves once it answers, with its URL. */
-export async function startWebApp(o: { port: number; deploymentsFile: string; verbose: boolean }): Promise<string> {
+export async function startWebApp(o: { port: number; deploymentsFile: string; verifierUrls: string[]; verbose: boolean }): Promise<string> {
   const url = `http://127.0.0.1:${o.port}`;
   startService(
     "web",
     process.execPath,
     [resolve("build/index.js")],
-    { HOST: "127.0.0.1", PORT: String(o.port), ORIGIN: url, STREAMFLOW_DEPLOYMENTS: o.deploymentsFile },
+    { HOST: "127.0.0.1", PORT: String(o.port), ORIGIN: url, STREAMFLOW_DEPLOYMENTS: o.deploymentsFile, STREAMFLOW_VERIFIER_URLS: o.verifierUrls.join(",") },
     o.verbose ? () => true : () => false,
   );
   const deadline = Date.now() + 30_000;

@@ -5,7 +5,7 @@ import { WEB_URL } from "./system.ts";
 
 export default defineConfig({
   testDir: ".",
-  testMatch: "**/*.spec.ts",
+  testMatch: "broadcast.spec.ts",
   timeout: 240_000,
   workers: 1,
   reporter: [["list"]],

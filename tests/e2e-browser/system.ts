@@ -18,15 +18,24 @@ export const ORCHESTRATOR_ENV = {
   STREAMFLOW_REDEEM_INTERVAL_MS: "1000",
 };
 
-export function startSystem(log: (line: string) => void): Promise<ChildProcess> {
+/** Where each run keeps the system's data and log (wiped at its start) and the deployments file it writes. */
+export const E2E_DATA_DIR = ".streamflow-e2e";
+export const E2E_DEPLOYMENTS = "deployments/e2e-browser.json";
+
+/** `npm start` with the run's ports and files, and `env` on top (orchestrator settings, a cheater). */
+/** The cheating orchestrator of the verification run: dev account #1 sends black frames (the seed's largest stake). */
+export const CHEATER = { accountIndex: 1, address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", kind: "black-frames" } as const;
+export const CHEATER_ENV = { STREAMFLOW_START_FAULT: `${CHEATER.accountIndex}:${CHEATER.kind}` };
+
+export function startSystem(log: (line: string) => void, env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["scripts/start.ts"], {
     env: {
       ...process.env,
-      ...ORCHESTRATOR_ENV,
+      ...env,
       STREAMFLOW_CHAIN_PORT: String(E2E_CHAIN_PORT),
       STREAMFLOW_WEB_PORT: String(E2E_WEB_PORT),
-      STREAMFLOW_DEPLOYMENTS: "deployments/e2e-browser.json",
-      STREAMFLOW_DATA_DIR: ".streamflow-e2e",
+      STREAMFLOW_DEPLOYMENTS: E2E_DEPLOYMENTS,
+      STREAMFLOW_DATA_DIR: E2E_DATA_DIR,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -10,7 +10,7 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 ///         deployed by the deploy module.
 contract ReceiptProbe {
     /// @notice Domain of every receipt hash; equals RECEIPT_DOMAIN_HASH in receipt.ts.
-    bytes32 public constant RECEIPT_DOMAIN_HASH = keccak256("Streamflow receipt v1");
+    bytes32 public constant RECEIPT_DOMAIN_HASH = keccak256("Streamflow receipt v2");
 
     /// @notice One rendition of a segment and the keccak256 of its bytes.
     struct RenditionOutput {
@@ -18,15 +18,21 @@ contract ReceiptProbe {
         bytes32 hash;
     }
 
-    /// @notice keccak256(abi.encode(RECEIPT_DOMAIN_HASH, streamId, sequenceNumber, inputHash, outputs, orchestrator)).
+    /// @notice keccak256(abi.encode(RECEIPT_DOMAIN_HASH, streamId, sequenceNumber, inputHash, jobHash, outputs,
+    ///         orchestrator, round)), written with loose parameters rather than FaultVerifier's Receipt struct, so that
+    ///         the two restate the layout independently.
     function receiptHash(
         string calldata streamId,
         uint64 sequenceNumber,
         bytes32 inputHash,
+        bytes32 jobHash,
         RenditionOutput[] calldata outputs,
-        address orchestrator
+        address orchestrator,
+        uint256 round
     ) public pure returns (bytes32) {
-        return keccak256(abi.encode(RECEIPT_DOMAIN_HASH, streamId, sequenceNumber, inputHash, outputs, orchestrator));
+        return keccak256(
+            abi.encode(RECEIPT_DOMAIN_HASH, streamId, sequenceNumber, inputHash, jobHash, outputs, orchestrator, round)
+        );
     }
 
     /// @notice The signer of an EIP-191 personal-message signature over a receipt hash; reverts as ECDSA.recover does.

@@ -8,7 +8,7 @@ import { bytesToHex, concatHex, getAddress, numberToHex, parseEther, stringToByt
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { advanceRounds, deployProtocol, devWallets, ensureRoundInitialized, registerOrchestrator, LPT, type TestProtocol } from "../helpers/fixture.ts";
 import { issueTicketParams, issuedRecipientRand, newRecipientSecret, recipientRandFor, verifyTicketParams } from "../../../src/lib/protocol/params.ts";
-import { contentHash, receiptHash, recoverReceiptSigner, signReceipt, type TranscodeReceipt } from "../../../src/lib/protocol/receipt.ts";
+import { contentHash, ladderHash, receiptHash, recoverReceiptSigner, signReceipt, type TranscodeReceipt } from "../../../src/lib/protocol/receipt.ts";
 import { SECP256K1_N, normalizeSignature, signatureRecoverError } from "../../../src/lib/protocol/signature.ts";
 import { isWinningTicket, makeTicket, recoverTicketSigner, signTicket, ticketHash } from "../../../src/lib/protocol/ticket.ts";
 import { MAX_WIN_PROB, WIN_PROB_DENOMINATOR, chooseTicketTerms, expectedValue } from "../../../src/lib/protocol/winprob.ts";
@@ -173,16 +173,18 @@ describe("src/lib/protocol receipts against Solidity's abi.encode and ECDSA", as
   const orchestrator = privateKeyToAccount(generatePrivateKey());
 
   const receiptArgs = (r: TranscodeReceipt) =>
-    [r.streamId, BigInt(r.sequenceNumber), r.inputHash, r.outputs.map((o) => ({ ...o })), r.orchestrator] as const;
+    [r.streamId, BigInt(r.sequenceNumber), r.inputHash, r.jobHash, r.outputs.map((o) => ({ ...o })), r.orchestrator, r.round] as const;
 
-  it("hashes every receipt as keccak256(abi.encode(domain, streamId, uint64 sequenceNumber, inputHash, outputs, orchestrator))", async () => {
+  it("hashes every receipt as keccak256(abi.encode(domain, streamId, uint64 sequenceNumber, inputHash, jobHash, outputs, orchestrator, uint256 round))", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
           streamId: fc.string({ maxLength: 40 }),
           sequenceNumber: fc.nat(),
           inputHash: bytes32,
+          jobHash: bytes32,
           outputs: fc.array(fc.record({ rendition: fc.string({ maxLength: 12 }), hash: bytes32 }), { maxLength: 5 }),
+          round: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
         }),
         async (fields) => {
           const r: TranscodeReceipt = { ...fields, orchestrator: orchestrator.address };
@@ -199,8 +201,10 @@ describe("src/lib/protocol receipts against Solidity's abi.encode and ECDSA", as
       streamId: "stream-1",
       sequenceNumber: 0,
       inputHash: contentHash(segment),
+      jobHash: ladderHash([{ name: "360p", width: 640, height: 360, bitrateKbps: 800 }]),
       outputs: [{ rendition: "360p", hash: contentHash(stringToBytes("the 360p rendition")) }],
       orchestrator: orchestrator.address,
+      round: 3n,
     };
     const signed = await signReceipt(orchestrator, r);
     assert.equal(await probe.read.recoverReceiptSigner([receiptHash(r), signed.sig]), orchestrator.address);

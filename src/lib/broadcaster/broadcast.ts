@@ -6,7 +6,7 @@ import type { LocalAccount } from "viem/accounts";
 import { ProtocolError } from "../protocol/errors.ts";
 import type { JobRequest, Quote } from "../protocol/messages.ts";
 import { NoOrchestratorLeft, OrchestratorDisconnected, SegmentTimedOut, SessionNotOpened } from "./errors.ts";
-import { OrchestratorSession, type CreatePeer, type OutgoingSegment, type TranscodedSegment } from "./orchestrator-session.ts";
+import { OrchestratorSession, refusedForStaleParams, type CreatePeer, type OutgoingSegment, type TranscodedSegment } from "./orchestrator-session.ts";
 
 /** An orchestrator the broadcaster may use, best first; `quote` is the one discovery got, if still fresh. */
 export interface BroadcastCandidate {
@@ -19,6 +19,8 @@ export interface BroadcastEvents {
   onSessionOpened?(orchestrator: Address, role: "serving" | "standby"): void;
   /** An orchestrator failed a segment or its connection: it is out of this broadcast. */
   onOrchestratorDropped?(orchestrator: Address, error: ProtocolError): void;
+  /** An orchestrator was too slow for a segment: it steps back to standby, its session kept open. */
+  onOrchestratorSlow?(orchestrator: Address, error: ProtocolError): void;
 }
 
 export interface BroadcastOptions {
@@ -104,7 +106,8 @@ export class Broadcast {
           sessions.map((s) =>
             s.transcode(segment, this.#o.segmentTimeoutMs).catch((error: unknown) => {
               failedOver.push(s.orchestrator);
-              this.#drop(s, asProtocolError(error));
+              if (error instanceof SegmentTimedOut || refusedForStaleParams(error)) this.#demote(s, asProtocolError(error));
+              else this.#drop(s, asProtocolError(error));
               throw error;
             }),
           ),
@@ -114,6 +117,20 @@ export class Broadcast {
         sessions = [];
       }
     }
+  }
+
+  /**
+   * The orchestrator's result failed a spot check: it leaves this broadcast for good (never requeued), and the
+   * segment goes to the next session, as after any failure.
+   */
+  async redoAfterFault(segment: OutgoingSegment, fault: ProtocolError & { data: { orchestrator: string } }): Promise<BroadcastResult> {
+    const faulty = fault.data.orchestrator.toLowerCase();
+    for (let i = this.#untried.length - 1; i >= 0; i--) if (this.#untried[i]!.address.toLowerCase() === faulty) this.#untried.splice(i, 1);
+    const session = [...this.#serving, ...this.#standby].find((s) => s.orchestrator.toLowerCase() === faulty);
+    if (session) this.#drop(session, fault);
+    else this.#dropped.add(faulty);
+    const result = await this.submit(segment);
+    return { ...result, failedOver: [fault.data.orchestrator as Address, ...result.failedOver] };
   }
 
   /** Closes every session. */
@@ -139,6 +156,20 @@ export class Broadcast {
     return next;
   }
 
+  /**
+   * Slow (or paid with params that went stale again and again) is not broken: the session stays open and goes to the back of the standbys, so it serves again when the
+   * others fail (reopening it would be refused while the orchestrator still holds this stream's session).
+   */
+  #demote(session: OrchestratorSession, error: ProtocolError): void {
+    if (this.#stopped || session.closed) return;
+    const i = this.#serving.indexOf(session);
+    if (i < 0) return;
+    this.#serving.splice(i, 1);
+    this.#standby.push(session);
+    this.#o.events?.onOrchestratorSlow?.(session.orchestrator, error);
+    if (this.#serving.length < this.#o.redundancy) void this.#promote();
+  }
+
   #drop(session: OrchestratorSession, error: ProtocolError): void {
     if (this.#stopped) return;
     for (const list of [this.#serving, this.#standby]) {
@@ -152,8 +183,8 @@ export class Broadcast {
     session.close();
     const candidate = this.#candidateOf.get(session);
     this.#candidateOf.delete(session);
-    if (first && candidate && (error instanceof SegmentTimedOut || error instanceof OrchestratorDisconnected)) {
-      // Slow once or cut off is not faulty: it may come back (with a fresh quote) after the others, unlike an
+    if (first && candidate && error instanceof OrchestratorDisconnected) {
+      // Cut off is not faulty: it may come back (with a fresh quote and session) after the others, unlike an
       // orchestrator that sent an invalid result or refused the job.
       this.#untried.push({ address: candidate.address, uri: candidate.uri });
       this.#dropped.delete(key);

@@ -74,3 +74,17 @@ export class NoOrchestratorLeft extends ProtocolError<{ sequenceNumber: number; 
     });
   }
 }
+
+/** A spot check found the orchestrator's rendition faulty: it is dropped for good, and the segment is redone elsewhere. */
+export class FaultDetected extends ProtocolError<{ orchestrator: string; sequenceNumber: number; rendition: string; check: string; detail: string }> {
+  override name = "FaultDetected";
+
+  constructor(data: { orchestrator: string; sequenceNumber: number; rendition: string; check: string; detail: string }) {
+    super({
+      code: "FAULT_DETECTED",
+      message: `Orchestrator ${data.orchestrator} returned a faulty ${data.rendition} for segment ${data.sequenceNumber}: ${data.check} (${data.detail}).`,
+      nextStep: "The segment was sent to another orchestrator. Press Challenge on chain to have the fault judged and the orchestrator slashed.",
+      data,
+    });
+  }
+}

@@ -23,6 +23,7 @@ import {
   type WalletClient,
 } from "viem";
 import { getBalance, waitForTransactionReceipt, writeContract } from "viem/actions";
+import type { LocalAccount } from "viem/accounts";
 import { roundsManagerAbi, ticketBrokerAbi } from "../chain/abis.generated.ts";
 import type { Deployments } from "../chain/deployments.ts";
 
@@ -310,6 +311,22 @@ export async function fundBroadcaster(
   }
   if (status !== "success") throw new FundingReverted(hash);
   return hash;
+}
+
+/** The tab key's own wallet client (gas and challenge bonds come from the key's ETH balance). */
+export function keyWalletClient(account: LocalAccount, chainId: number, rpcUrl: string): FundingClient {
+  return createWalletClient({ account, chain: chainOf(chainId, rpcUrl), transport: http(rpcUrl) });
+}
+
+/** Sends the tab's key some ETH of its own: for gas and the bond when it files a challenge. */
+export async function sendEthForGas(walletClient: FundingClient, to: Address, valueWei: bigint): Promise<Hash> {
+  try {
+    const hash = await walletClient.sendTransaction({ to, value: valueWei, account: walletClient.account, chain: walletClient.chain });
+    await waitForTransactionReceipt(walletClient, { hash });
+    return hash;
+  } catch (error) {
+    throw new FundingFailed(`sending ${valueWei} wei for gas failed: ${shortReason(error)}`, { cause: error });
+  }
 }
 
 function chainOf(chainId: number, rpcUrl: string | undefined): Chain {

@@ -24,6 +24,7 @@ export interface LiveEvents {
   onSelection?(outcomes: QuoteOutcome[], selection: Selection): void;
   onSessionOpened?(orchestrator: Address, role: "serving" | "standby"): void;
   onOrchestratorDropped?(orchestrator: Address, error: ProtocolError): void;
+  onOrchestratorSlow?(orchestrator: Address, error: ProtocolError): void;
   onSegment?(result: BroadcastResult, source: CapturedSegment): void;
   onSegmentFailed?(sequenceNumber: number, error: ProtocolError): void;
   /** Something that stops the broadcast (the camera, the encoder). */
@@ -112,6 +113,7 @@ export async function goLive(o: GoLiveOptions): Promise<LiveBroadcast> {
     requestQuote,
     events: {
       onSessionOpened: o.events.onSessionOpened,
+      onOrchestratorSlow: o.events.onOrchestratorSlow,
       onOrchestratorDropped: (orchestrator, error) => {
         void recordSegment(orchestrator, { ok: false }).catch(() => {});
         o.events.onOrchestratorDropped?.(orchestrator, error);

@@ -1,10 +1,11 @@
 // The broadcaster's one IndexedDB database ("streamflow"): its schema, and the only place that opens it.
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
+import type { SignedTranscodeReceipt } from "../protocol/receipt.ts";
 
 export const LOCAL_DB_NAME = "streamflow";
 /** Raise this, and add the new stores to `upgrade` below, whenever a store is added. */
-export const LOCAL_DB_VERSION = 1;
+export const LOCAL_DB_VERSION = 2;
 
 /** An AES-GCM ciphertext of the broadcaster's private key, and what is needed to decrypt it but the key itself. */
 export interface EncryptedKeyRecord {
@@ -43,11 +44,32 @@ export interface OrchestratorHistory {
   lastSeenMs: number;
 }
 
+/** What a failed spot check keeps to prove the fault on chain (evidence.ts): the work, the claim, and the job. */
+export interface FaultEvidence {
+  /** The receipt's hash: the challenge's id on chain. */
+  id: Hex;
+  orchestrator: Address;
+  streamId: string;
+  sequenceNumber: number;
+  /** The failed check, in words. */
+  reason: string;
+  source: Uint8Array;
+  rendition: { name: string; width: number; height: number; bitrateKbps: number; bytes: Uint8Array };
+  /** Index of the rendition in the receipt's outputs. */
+  renditionIndex: number;
+  ladder: { name: string; width: number; height: number; bitrateKbps: number }[];
+  receipt: SignedTranscodeReceipt;
+  createdAtMs: number;
+  challenge?: { txHash: Hex; status: "filed" | "upheld" | "rejected" | "failed"; detail?: string };
+}
+
 export interface StreamflowDB extends DBSchema {
   /** Out-of-line keys: KEY_RECORD_ID and WRAPPING_KEY_ID (key-store.ts). */
   keys: { key: string; value: EncryptedKeyRecord | WrappingKeyRecord };
   /** Keyed by the orchestrator's checksummed address. */
   history: { key: Address; value: OrchestratorHistory };
+  /** Keyed by FaultEvidence.id. */
+  evidence: { key: Hex; value: FaultEvidence };
 }
 
 /** This environment has no IndexedDB (Node, or a browser in a mode that disables it). */
@@ -76,6 +98,7 @@ export function openLocalDb(): Promise<IDBPDatabase<StreamflowDB>> {
       // Each store is created only when missing, so every older version upgrades by the same code.
       if (!db.objectStoreNames.contains("keys")) db.createObjectStore("keys");
       if (!db.objectStoreNames.contains("history")) db.createObjectStore("history");
+      if (!db.objectStoreNames.contains("evidence")) db.createObjectStore("evidence");
     },
     blocking() {
       // Another tab opens a newer version: step aside, or it waits for this tab to close. The next call reopens.

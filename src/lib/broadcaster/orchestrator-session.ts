@@ -17,7 +17,7 @@ import {
   type Result,
   type Segment,
 } from "../protocol/messages.ts";
-import { contentHash, recoverReceiptSigner, type SignedTranscodeReceipt } from "../protocol/receipt.ts";
+import { contentHash, ladderHash, recoverReceiptSigner, type SignedTranscodeReceipt } from "../protocol/receipt.ts";
 import { InvalidResult, OrchestratorDisconnected, SegmentTimedOut, SessionNotOpened } from "./errors.ts";
 import { TicketPayer } from "./ticket-payer.ts";
 
@@ -53,7 +53,7 @@ export interface TranscodedSegment {
   roundTripMs: number;
   tickets: number;
   evPaidWei: bigint;
-  /** 1 when the first payment was refused for stale params and the segment was paid again (else 0). */
+  /** Times the segment was paid again after a stale-params refusal (0 normally). */
   paidAgain: number;
   /** The nonces of the tickets that paid for it: a redeemed winner names its nonce on chain. */
   senderNonces: bigint[];
@@ -79,6 +79,8 @@ interface Waiting {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Payments per segment on one session: the first, and retries after stale-params refusals. */
+const MAX_PAYMENT_ATTEMPTS = 3;
 /** How long to wait for the ticketParamsUpdate that normally precedes a stale-params refusal. */
 const PARAMS_UPDATE_WAIT_MS = 1_000;
 
@@ -87,7 +89,7 @@ const PARAMS_UPDATE_WAIT_MS = 1_000;
  * segment was already sent with them) or they expired. The segment was not worked on; paying again with fresh params
  * is the protocol's answer.
  */
-function refusedForStaleParams(error: unknown): boolean {
+export function refusedForStaleParams(error: unknown): boolean {
   return (
     error instanceof TicketParamsExpired ||
     (error instanceof InvalidTicket && (error.data.reason === "unknownParams" || error.data.reason === "wrongCreationRound"))
@@ -168,23 +170,28 @@ export class OrchestratorSession {
 
   /**
    * Pays for, sends and awaits one segment; the result is verified before it is returned. A refusal for stale
-   * params is answered once by paying again with the params the orchestrator sent meanwhile.
+   * params is answered by paying again with the params the orchestrator sent meanwhile (or a fresh quote's), a few
+   * times: with a high winProb every segment wins, so the params a retry switches to may be retired by the win of
+   * a segment sent just before it.
    */
   async transcode(segment: OutgoingSegment, timeoutMs: number): Promise<TranscodedSegment> {
     const started = performance.now();
-    const params = this.#payer.params;
-    try {
-      return await this.#transcodeOnce(segment, timeoutMs, started);
-    } catch (error) {
-      if (!refusedForStaleParams(error) || this.#closed) throw error;
-      if (this.#payer.params === params && !refusedForOldParams(error)) await this.#paramsUpdate(PARAMS_UPDATE_WAIT_MS);
-      if (this.#payer.params === params && this.#requestQuote) {
-        const quote = await this.#requestQuote().catch(() => undefined);
-        if (quote && isAddressEqual(quote.ticketParams.recipient, this.orchestrator)) this.#payer.updateParams(quote.ticketParams);
+    for (let attempt = 0; ; attempt++) {
+      const params = this.#payer.params;
+      try {
+        // A full timeout each time (a refusal comes at once: it says nothing of the orchestrator's speed); the round
+        // trip still counts from the first send.
+        const result = await this.#transcodeOnce(segment, timeoutMs, started);
+        return { ...result, paidAgain: attempt };
+      } catch (error) {
+        if (!refusedForStaleParams(error) || this.#closed || attempt >= MAX_PAYMENT_ATTEMPTS - 1) throw error;
+        if (this.#payer.params === params && !refusedForOldParams(error)) await this.#paramsUpdate(PARAMS_UPDATE_WAIT_MS);
+        if (this.#payer.params === params && this.#requestQuote) {
+          const quote = await this.#requestQuote().catch(() => undefined);
+          if (quote && isAddressEqual(quote.ticketParams.recipient, this.orchestrator)) this.#payer.updateParams(quote.ticketParams);
+        }
+        if (this.#payer.params === params) throw error;
       }
-      if (this.#payer.params === params) throw error;
-      const result = await this.#transcodeOnce(segment, timeoutMs - (performance.now() - started), started);
-      return { ...result, paidAgain: 1 };
     }
   }
 
@@ -280,6 +287,8 @@ export class OrchestratorSession {
     const bad = (reason: string) => new InvalidResult({ orchestrator: this.orchestrator, sequenceNumber: result.sequenceNumber, reason });
     if (result.receipt.inputHash !== inputHash) throw bad("its receipt names other input bytes");
     if (!isAddressEqual(result.receipt.orchestrator, this.orchestrator)) throw bad("its receipt names another orchestrator");
+    // A receipt for another ladder would be worthless as evidence: a verifier re-encodes to the ladder it names.
+    if (result.receipt.jobHash !== ladderHash(this.job.output)) throw bad("its receipt names another job");
     const signer = await recoverReceiptSigner(signedReceiptOf(result)).catch(() => undefined);
     if (!signer || !isAddressEqual(signer, this.orchestrator)) throw bad("its receipt is not signed by the orchestrator");
     const payloads = renditionPayloads(result, payload);

@@ -105,6 +105,13 @@ describe("selectOrchestrators", () => {
     expect(selectOrchestrators(outcomes, noHistory, only("price", { redundancy: 5 })).chosen).toHaveLength(3);
   });
 
+  it("puts a preferred orchestrator first when it is eligible, and ignores the preference when it is not", () => {
+    const outcomes = [ok(1, { price: 30n }), ok(2, { price: 10n }), ok(3, { price: 20n })];
+    expect(order(selectOrchestrators(outcomes, noHistory, only("price", { preferred: addr(1) })).ranked)).toEqual([addr(1), addr(2), addr(3)]);
+    const capped = only("price", { preferred: addr(1), maxPricePerSegmentWei: 25n });
+    expect(order(selectOrchestrators(outcomes, noHistory, capped).ranked)).toEqual([addr(2), addr(3)]);
+  });
+
   it("orders by price, response time and stake, each alone, with randomness 0", () => {
     const outcomes = [
       ok(1, { price: 300n, responseMs: 10, stake: 200n }),

@@ -47,6 +47,8 @@ export interface SelectionPolicy {
   faultFactor: number;
   /** When the current stream started, ms since the epoch: faults recorded since exclude. Unset: none exclude. */
   sessionStartedAtMs?: number;
+  /** An orchestrator the broadcaster trusts: first in the ranking whenever it is eligible, whatever its score. */
+  preferred?: Address;
 }
 
 export const DEFAULT_SELECTION_POLICY: Readonly<SelectionPolicy> = Object.freeze({
@@ -218,6 +220,8 @@ export function selectOrchestrators(
       score: (1 - policy.randomness) * weighted + policy.randomness * jitter,
     };
   });
-  ranked.sort((a, b) => b.score - a.score || (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1));
+  const preferred = policy.preferred?.toLowerCase();
+  const isPreferred = (r: Ranked) => (r.address.toLowerCase() === preferred ? 1 : 0);
+  ranked.sort((a, b) => isPreferred(b) - isPreferred(a) || b.score - a.score || (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1));
   return { chosen: ranked.slice(0, policy.redundancy), ranked, rejected };
 }

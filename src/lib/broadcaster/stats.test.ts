@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emptyStats, KEPT_ROWS, withFailedSegment, withSegment, withWins, type SegmentStat } from "./stats.ts";
+import { emptyStats, KEPT_ROWS, withCheck, withFailedSegment, withRedo, withSegment, withWins, type SegmentStat } from "./stats.ts";
 
 const row = (sequenceNumber: number, over: Partial<SegmentStat> = {}): SegmentStat => ({
   sequenceNumber, orchestrator: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", uploadMs: 10, transcodeMs: 400, roundTripMs: 600,
@@ -30,5 +30,16 @@ describe("broadcast stats", () => {
     s = withWins(s, new Map([[1, 2], [0, 1], [7, 1]])); // segment 7's row is no longer kept, its win still counts
     expect(s.rows.map((r) => r.wins)).toEqual([1, 2]);
     expect(s.totals.wins).toBe(4);
+  });
+
+  it("records spot checks on their rows and counts them; a redo names who delivered the segment in the end", () => {
+    let s = withSegment(withSegment(emptyStats(), row(0)), row(1));
+    s = withCheck(s, 1, { outcome: "failed", reason: "resolution", timeMs: 900 });
+    s = withCheck(s, 0, { outcome: "passed", timeMs: 800 });
+    expect(s.rows[1]!.check).toEqual({ outcome: "failed", reason: "resolution", timeMs: 900 });
+    expect(s.totals).toMatchObject({ checksPassed: 1, checksFailed: 1, checksSkipped: 0 });
+    s = withRedo(s, row(1, { orchestrator: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", failedOver: 1 }));
+    expect(s.rows[1]).toMatchObject({ orchestrator: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", check: { outcome: "failed" } });
+    expect(s.totals).toMatchObject({ segments: 2, failovers: 1, tickets: 3 });
   });
 });

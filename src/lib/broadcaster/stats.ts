@@ -17,6 +17,8 @@ export interface SegmentStat {
   failedOver: number;
   /** Its first payment was refused for stale params (a win retired them in flight) and it was paid again. */
   paidAgain: number;
+  /** Its spot check, when it was sampled: passed, failed (and why) or skipped, and how long it took. */
+  check?: { outcome: "passed" | "failed" | "skipped"; reason?: string; timeMs: number };
 }
 
 export interface Totals {
@@ -25,6 +27,10 @@ export interface Totals {
   failovers: number;
   /** Segments paid again with fresh params. */
   paidAgain: number;
+  /** Spot checks by outcome. */
+  checksPassed: number;
+  checksFailed: number;
+  checksSkipped: number;
   evPaidWei: bigint;
   tickets: number;
   wins: number;
@@ -43,7 +49,7 @@ export const KEPT_ROWS = 120;
 export function emptyStats(): BroadcastStats {
   return {
     rows: [],
-    totals: { segments: 0, failedSegments: 0, failovers: 0, paidAgain: 0, evPaidWei: 0n, tickets: 0, wins: 0, meanRoundTripMs: 0, meanTranscodeMs: 0 },
+    totals: { segments: 0, failedSegments: 0, failovers: 0, paidAgain: 0, checksPassed: 0, checksFailed: 0, checksSkipped: 0, evPaidWei: 0n, tickets: 0, wins: 0, meanRoundTripMs: 0, meanTranscodeMs: 0 },
   };
 }
 
@@ -80,5 +86,28 @@ export function withWins(stats: BroadcastStats, winsBySegment: ReadonlyMap<numbe
   return {
     rows: stats.rows.map((row) => ({ ...row, wins: winsBySegment.get(row.sequenceNumber) ?? 0 })),
     totals: { ...stats.totals, wins },
+  };
+}
+
+/** The stats with a segment's spot check: on its row (while kept) and in the counts. */
+export function withCheck(stats: BroadcastStats, sequenceNumber: number, check: NonNullable<SegmentStat["check"]>): BroadcastStats {
+  const t = stats.totals;
+  return {
+    rows: stats.rows.map((row) => (row.sequenceNumber === sequenceNumber ? { ...row, check } : row)),
+    totals: {
+      ...t,
+      checksPassed: t.checksPassed + (check.outcome === "passed" ? 1 : 0),
+      checksFailed: t.checksFailed + (check.outcome === "failed" ? 1 : 0),
+      checksSkipped: t.checksSkipped + (check.outcome === "skipped" ? 1 : 0),
+    },
+  };
+}
+
+/** The stats with a segment redone elsewhere after a failed check: its row now names who delivered it. */
+export function withRedo(stats: BroadcastStats, row: SegmentStat): BroadcastStats {
+  return {
+    ...stats,
+    rows: stats.rows.map((r) => (r.sequenceNumber === row.sequenceNumber ? { ...row, check: r.check } : r)),
+    totals: { ...stats.totals, failovers: stats.totals.failovers + 1, evPaidWei: stats.totals.evPaidWei + row.evPaidWei, tickets: stats.totals.tickets + row.tickets },
   };
 }

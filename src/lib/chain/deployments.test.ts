@@ -25,6 +25,7 @@ const LOWER = {
   BondingManager: "0xcf7ed3acca5a467e9e704c703e8d87f634fb0fc9",
   TicketBroker: "0xdc64a140aa3e981100a9beca4e685f962f0cf6c9",
   ServiceRegistry: "0x5fc8d32690cc91d4c39d9d3abcbd16989f875707",
+  FaultVerifier: "0x0165878a594ca255338adfa4d48449f69242eb8f",
 } as const;
 const CHECKSUMMED_TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 
@@ -75,11 +76,16 @@ describe("parseDeployments", () => {
     expect(deployments.params).toBeUndefined();
   });
 
-  it("keeps and validates contracts beyond the six every deployment has", () => {
+  it("keeps and validates contracts beyond the seven every deployment has", () => {
     const extra = { ...validFile(), contracts: { ...LOWER, SegmentVerifier: LOWER.Minter } };
     expect(parseDeployments(extra).contracts["SegmentVerifier"]).toBe("0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0");
     const bad = invalidField({ ...validFile(), contracts: { ...LOWER, SegmentVerifier: "0x1234" } });
     expect(bad.field).toBe("contracts.SegmentVerifier");
+  });
+
+  it("names the FaultVerifier missing from a file deployed before it existed", () => {
+    const { FaultVerifier: _omitted, ...rest } = LOWER;
+    expect(invalidField({ ...validFile(), contracts: rest }).field).toBe("contracts.FaultVerifier");
   });
 
   it("names a missing contract", () => {

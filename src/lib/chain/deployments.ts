@@ -18,6 +18,7 @@ export const CONTRACT_NAMES = [
   "BondingManager",
   "TicketBroker",
   "ServiceRegistry",
+  "FaultVerifier",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 

@@ -15,10 +15,17 @@ export interface LivePlayerOptions {
   rendition: string;
   /** How long to wait for a missing segment before playing on without it. */
   missingWaitMs?: number;
+  /** The first segment to play, when known (a broadcaster starts at 0); else the first one added. */
+  firstSequenceNumber?: number;
+  /**
+   * Whether the stream carries audio, when known (the broadcaster knows its microphone): a rendition whose tracks
+   * differ is not played (the buffer takes one track layout), and waits for a replacement. Else the first decides.
+   */
+  expectAudio?: boolean;
   /** Seconds of media kept behind the playhead; older media is removed from the buffer. */
   backBufferSec?: number;
   /** Called when a segment is appended or given up on (for stats and tests). */
-  onSegment?(sequenceNumber: number, outcome: "appended" | "skipped", rendition: string): void;
+  onSegment?(sequenceNumber: number, outcome: "appended" | "skipped" | "replaced", rendition: string): void;
 }
 
 /** Gaps up to this long (container rounding, AAC priming) are jumped over instead of stalling. */
@@ -34,7 +41,7 @@ type Operation = { kind: "append"; bytes: Uint8Array; offsetSec: number } | { ki
 
 export class LivePlayer {
   readonly #video: HTMLVideoElement;
-  readonly #o: Required<Omit<LivePlayerOptions, "onSegment">> & Pick<LivePlayerOptions, "onSegment">;
+  readonly #o: Required<Omit<LivePlayerOptions, "onSegment" | "firstSequenceNumber" | "expectAudio">> & Pick<LivePlayerOptions, "onSegment" | "expectAudio">;
   readonly #mediaSource = new MediaSource();
   readonly #url: string;
   #sourceBuffer?: SourceBuffer;
@@ -50,12 +57,14 @@ export class LivePlayer {
   /** Sequence numbers appended, in order, and those given up on: what playback had and lacked. */
   readonly appended: number[] = [];
   readonly skipped: number[] = [];
+  readonly replaced: number[] = [];
   error?: Error;
 
   constructor(video: HTMLVideoElement, options: LivePlayerOptions) {
     this.#video = video;
     this.#o = { missingWaitMs: 4_000, backBufferSec: 30, ...options };
     this.#rendition = options.rendition;
+    this.#next = options.firstSequenceNumber;
     this.#url = URL.createObjectURL(this.#mediaSource);
     video.src = this.#url;
     this.#timer = setInterval(() => this.#tick(), 250);
@@ -71,6 +80,58 @@ export class LivePlayer {
     this.#pending.set(segment.sequenceNumber, segment);
     this.#next ??= segment.sequenceNumber;
     this.#drain();
+  }
+
+  /**
+   * A better copy of a segment (its first result failed a spot check): it takes the old one's place, in the buffer
+   * too when playback has not passed it yet.
+   */
+  replace(segment: LadderSegment): void {
+    const seq = segment.sequenceNumber;
+    const kept = this.#kept.findIndex((s) => s.sequenceNumber === seq);
+    if (kept >= 0) this.#kept[kept] = segment;
+    if (this.#pending.has(seq)) {
+      this.#pending.set(seq, segment);
+      return;
+    }
+    if (this.#next === undefined || seq >= this.#next) return this.add(segment);
+    // Already passed in sequence: its bad copy is in the buffer, or it was skipped as unplayable.
+    const bytes = segment.renditions.get(this.#rendition);
+    if (!bytes || !this.#playable(bytes)) return;
+    const startSec = segment.startMs / 1000;
+    const endSec = startSec + segment.durationMs / 1000;
+    if (endSec > this.#video.currentTime) {
+      if (this.appended.includes(seq)) this.#enqueue({ kind: "remove", startSec, endSec });
+      this.#enqueueSegment(segment);
+    }
+    const skippedAt = this.skipped.indexOf(seq);
+    if (skippedAt >= 0) this.skipped.splice(skippedAt, 1);
+    if (!this.appended.includes(seq)) this.appended.push(seq);
+    if (kept < 0) this.#keep(segment);
+    this.replaced.push(seq);
+    this.#o.onSegment?.(seq, "replaced", this.#rendition);
+  }
+
+  /** Moves past a segment that will never come (no orchestrator could transcode it), without waiting for it. */
+  giveUp(sequenceNumber: number): void {
+    if (this.#next !== sequenceNumber) {
+      // Not the one playback waits for yet: remember it, so it is skipped when its turn comes.
+      this.#givenUp.add(sequenceNumber);
+      return;
+    }
+    this.#skip();
+    this.#drain();
+  }
+
+  #givenUp = new Set<number>();
+
+  #skip(): void {
+    if (this.#next === undefined) return;
+    this.skipped.push(this.#next);
+    this.#o.onSegment?.(this.#next, "skipped", this.#rendition);
+    this.#givenUp.delete(this.#next);
+    this.#next += 1;
+    this.#missingSince = undefined;
   }
 
   /** Plays `name` from the next segment on; what is buffered ahead is replaced so the switch shows at once. */
@@ -97,6 +158,10 @@ export class LivePlayer {
   #drain(): void {
     while (this.#next !== undefined) {
       const segment = this.#pending.get(this.#next);
+      if (!segment && this.#givenUp.has(this.#next)) {
+        this.#skip();
+        continue;
+      }
       if (!segment) break;
       this.#pending.delete(this.#next);
       this.#missingSince = undefined;
@@ -108,17 +173,34 @@ export class LivePlayer {
 
   #append(segment: LadderSegment): void {
     const bytes = segment.renditions.get(this.#rendition);
-    if (!bytes) {
+    if (!bytes || !this.#playable(bytes)) {
       this.skipped.push(segment.sequenceNumber);
       this.#o.onSegment?.(segment.sequenceNumber, "skipped", this.#rendition);
       return;
     }
-    this.#kept.push(segment);
-    if (this.#kept.length > KEPT_SEGMENTS) this.#kept.shift();
+    this.#keep(segment);
     if (this.#mime === undefined && !this.#createSourceBuffer(bytes)) return;
     this.#enqueueSegment(segment);
     this.appended.push(segment.sequenceNumber);
     this.#o.onSegment?.(segment.sequenceNumber, "appended", this.#rendition);
+  }
+
+  #keep(segment: LadderSegment): void {
+    this.#kept.push(segment);
+    if (this.#kept.length > KEPT_SEGMENTS) this.#kept.shift();
+  }
+
+  /** The rendition has the stream's track layout (H.264, with audio exactly when the stream has it). */
+  #playable(bytes: Uint8Array): boolean {
+    let codecs: string;
+    try {
+      codecs = mp4CodecsString(bytes);
+    } catch {
+      return false;
+    }
+    const hasAudio = codecs.includes(",");
+    if (this.#mime !== undefined) return this.#mime.includes(",") === hasAudio;
+    return this.#o.expectAudio === undefined || this.#o.expectAudio === hasAudio;
   }
 
   #enqueueSegment(segment: LadderSegment): void {
@@ -189,10 +271,7 @@ export class LivePlayer {
   #tick(): void {
     // A segment that never came: play on without it rather than stall the whole stream.
     if (this.#missingSince !== undefined && performance.now() - this.#missingSince > this.#o.missingWaitMs && this.#next !== undefined) {
-      this.skipped.push(this.#next);
-      this.#o.onSegment?.(this.#next, "skipped", this.#rendition);
-      this.#next += 1;
-      this.#missingSince = undefined;
+      this.#skip();
       this.#drain();
     }
     const v = this.#video;

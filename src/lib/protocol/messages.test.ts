@@ -31,7 +31,7 @@ import {
   type SessionOffer,
 } from "./messages.ts";
 import { issueTicketParams, verifyTicketParams } from "./params.ts";
-import { contentHash, recoverReceiptSigner, signReceipt } from "./receipt.ts";
+import { contentHash, ladderHash, recoverReceiptSigner, signReceipt } from "./receipt.ts";
 import { message } from "./test-message-arbitraries.ts";
 import { makeTicket, signTicket } from "./ticket.ts";
 import type { SignedTicket, Ticket, TicketParams } from "./types.ts";
@@ -116,7 +116,13 @@ const result: Result = {
     { name: "360p", width: 640, height: 360, byteLength: 2, contentHash: contentHash(new Uint8Array([9, 8])) },
     { name: "240p", width: 426, height: 240, byteLength: 1, contentHash: contentHash(new Uint8Array([7])) },
   ],
-  receipt: { inputHash: segment.contentHash, orchestrator: ORCHESTRATOR, sig: `0x${"e5".repeat(64)}1c` },
+  receipt: {
+    inputHash: segment.contentHash,
+    jobHash: ladderHash(jobRequest.output),
+    round: 42n,
+    orchestrator: ORCHESTRATOR,
+    sig: `0x${"e5".repeat(64)}1c`,
+  },
   transcodeMs: 850,
 };
 
@@ -333,6 +339,12 @@ describe("every field's bounds reject", () => {
     ["result", "renditions[0].width", 0],
     ["result", "receipt.sig", hex(64)],
     ["result", "receipt.inputHash", hex(1)],
+    ["result", "receipt.jobHash", hex(31)],
+    ["result", "receipt.jobHash", undefined],
+    ["result", "receipt.round", "-1"],
+    ["result", "receipt.round", 42],
+    ["result", "receipt.round", TOO_BIG_UINT],
+    ["result", "receipt.round", undefined],
     ["result", "receipt.orchestrator", BAD_CHECKSUM],
     ["result", "receipt.outputs", []],
     ["result", "transcodeMs", -1],
@@ -497,6 +509,10 @@ describe("what the ticket and receipt halves read from messages", () => {
       { rendition: "360p", hash: result.renditions[0]?.contentHash },
       { rendition: "240p", hash: result.renditions[1]?.contentHash },
     ]);
+    expect(signedReceiptOf(received).receipt).toMatchObject({ jobHash: ladderHash(jobRequest.output), round: 42n });
+    // The signature covers the job and the round: the same result naming another round recovers someone else.
+    const otherRound: Result = { ...received, receipt: { ...received.receipt, round: 43n } };
+    expect(await recoverReceiptSigner(signedReceiptOf(otherRound))).not.toBe(ORCHESTRATOR);
   });
 
   it("a segment's payment echoes what the orchestrator needs to re-derive the params its tickets were made from", async () => {

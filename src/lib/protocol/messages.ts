@@ -223,7 +223,8 @@ export const resultSchema = z.strictObject({
     .refine((renditions) => renditions.reduce((sum, r) => sum + r.byteLength, 0) <= MAX_PAYLOAD_BYTES, {
       error: `must add up to at most ${MAX_PAYLOAD_BYTES} bytes`,
     }),
-  receipt: z.strictObject({ inputHash: bytes32, orchestrator: address, sig: signature }),
+  /** jobHash: receipt.ts ladderHash of the job's output; round: the round the orchestrator signed in (receipt.ts). */
+  receipt: z.strictObject({ inputHash: bytes32, jobHash: bytes32, round: uint256, orchestrator: address, sig: signature }),
   transcodeMs: boundedInt(0, MAX_TRANSCODE_MS),
 });
 
@@ -427,8 +428,10 @@ export function signedReceiptOf(result: Result): SignedTranscodeReceipt {
       streamId: result.streamId,
       sequenceNumber: result.sequenceNumber,
       inputHash: result.receipt.inputHash,
+      jobHash: result.receipt.jobHash,
       outputs: result.renditions.map(({ name, contentHash }) => ({ rendition: name, hash: contentHash })),
       orchestrator: result.receipt.orchestrator,
+      round: result.receipt.round,
     },
     sig: result.receipt.sig,
   };

@@ -106,7 +106,7 @@ export const result: fc.Arbitrary<Result> = fc.record({
     }),
     { selector: (r) => r.name, minLength: 1, maxLength: MAX_RENDITIONS },
   ),
-  receipt: fc.record({ inputHash: bytes32, orchestrator: address, sig: bytes(65) }),
+  receipt: fc.record({ inputHash: bytes32, jobHash: bytes32, round: uint256, orchestrator: address, sig: bytes(65) }),
   transcodeMs: fc.integer({ min: 0, max: MAX_TRANSCODE_MS }),
 });
 
