@@ -1,5 +1,6 @@
 // The verifier's checks of one challenged rendition against its source segment with native ffmpeg/ffprobe: container,
 // codec, exact resolution, frame count, duration, then the picture (SSIM, and PSNR against the verifier's own encode).
+import { PAIR_FRAMES_BY_INDEX } from "../../src/lib/protocol/frame-pairing.ts";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -172,8 +173,8 @@ export async function measureQuality(
   o: { ffmpegPath?: string; timeoutMs?: number } = {},
 ): Promise<Quality> {
   const graph = [
-    `[1:v]scale=${rendition.width}:${rendition.height}:flags=bicubic,format=yuv420p,setpts=PTS-STARTPTS,split[ref1][ref2]`,
-    `[0:v]format=yuv420p,setpts=PTS-STARTPTS,split[dist1][dist2]`,
+    `[1:v]scale=${rendition.width}:${rendition.height}:flags=bicubic,format=yuv420p,${PAIR_FRAMES_BY_INDEX},split[ref1][ref2]`,
+    `[0:v]format=yuv420p,${PAIR_FRAMES_BY_INDEX},split[dist1][dist2]`,
     `[dist1][ref1]ssim=shortest=1`,
     `[dist2][ref2]psnr=shortest=1`,
   ].join(";");

@@ -255,8 +255,9 @@ test("skips the excess of a flood at once, with the main thread responsive while
   expect(flood.callMs).toBeLessThan(50);
   for (const ms of flood.answeredAfterMs.slice(2)) expect(ms).toBeLessThan(results[0]!.timeMs);
   expect(results[1]!.queuedMs).toBeGreaterThanOrEqual(results[0]!.timeMs - 50);
-  // The page does no check work itself: it only posts messages. (The bound leaves room for a machine busy with other work.)
-  expect(flood.maxLatenessMs).toBeLessThan(250);
+  // The page does no check work itself, it only posts messages: a check on the main thread would hold it for the
+  // whole check. (Not a tighter bound: on a machine busy with other work, any thread is sometimes late.)
+  expect(flood.maxLatenessMs).toBeLessThan(results[0]!.timeMs / 2);
   console.log(
     `flood of 10 checks: 2 run (${results[0]!.timeMs} ms, then ${results[1]!.timeMs} ms after waiting ${results[1]!.queuedMs} ms), ` +
       `8 skipped within ${Math.max(...flood.answeredAfterMs.slice(2)).toFixed(1)} ms; main thread at most ${flood.maxLatenessMs.toFixed(1)} ms late`,

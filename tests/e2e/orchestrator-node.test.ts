@@ -57,7 +57,7 @@ describe("orchestrator node, end to end", () => {
     const dir = await mkdtemp(join(tmpdir(), "streamflow-e2e-out-"));
     for (const [i, bytes] of segments.entries()) {
       const { message, payload } = await broadcaster.sendSegment(job.streamId, i, bytes, 2000);
-      expect(message, `segment ${i}: ${JSON.stringify(message)}`).toMatchObject({ type: "result", sequenceNumber: i });
+      expect(message, `segment ${i}: ${JSON.stringify(message, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`).toMatchObject({ type: "result", sequenceNumber: i });
       const result = message as Result;
       expect(await recoverReceiptSigner(signedReceiptOf(result))).toBe(ORCHESTRATOR);
       for (const [r, rendition] of renditionPayloads(result, payload).entries()) {

@@ -159,7 +159,7 @@ describe("command lines and summaries", () => {
       { path: "b.mp4", width: 640, height: 360, statsPath: "b.log" },
     ]);
     const graph = args[args.indexOf("-filter_complex") + 1]!;
-    expect(graph).toContain("[0:v]setpts=PTS-STARTPTS,split=2[s0][s1]");
+    expect(graph).toContain("[0:v]setpts=N/(30*TB),split=2[s0][s1]");
     expect(graph).toContain("[s1]scale=640:360:flags=bicubic,format=yuv420p[a1]");
     expect(graph).toContain("[b1][a1]ssim=stats_file=b.log[o1]");
     expect(args.filter((a) => a === "-i")).toHaveLength(3);

@@ -1,5 +1,6 @@
 // The ffmpeg command lines of a spot check, pure so that ffmpeg.wasm in the page and native ffmpeg in unit tests run
 // exactly the same ones.
+import { PAIR_FRAMES_BY_INDEX } from "../../protocol/frame-pairing.ts";
 import type { LadderRendition } from "./types.ts";
 
 /** As the orchestrator (orchestrator-node/transcode/transcode.ts): one GOP per segment. */
@@ -7,18 +8,18 @@ const GOP_FRAMES = 600;
 
 /**
  * SSIM of each `distorted[i]` against the source scaled to `sizes[i]` with the orchestrator's scaler (bicubic), from
- * one decode of the source; per-frame values go to `statsPaths[i]` (ssim-stats.ts reads them). Both sides start at
- * time 0 and are matched frame by frame by timestamp, as renditions keep the source's (`-fps_mode passthrough`).
+ * one decode of the source; per-frame values go to `statsPaths[i]` (ssim-stats.ts reads them). Frames are paired by
+ * position (PAIR_FRAMES_BY_INDEX), as renditions keep every source frame (`-fps_mode passthrough`).
  */
 export function ssimArgs(
   sourcePath: string,
   compared: readonly { path: string; width: number; height: number; statsPath: string }[],
 ): string[] {
   const n = compared.length;
-  const graph = [`[0:v]setpts=PTS-STARTPTS,split=${n}${compared.map((_, i) => `[s${i}]`).join("")}`];
+  const graph = [`[0:v]${PAIR_FRAMES_BY_INDEX},split=${n}${compared.map((_, i) => `[s${i}]`).join("")}`];
   compared.forEach((c, i) => {
     graph.push(`[s${i}]scale=${c.width}:${c.height}:flags=bicubic,format=yuv420p[a${i}]`);
-    graph.push(`[${i + 1}:v]setpts=PTS-STARTPTS,format=yuv420p[b${i}]`);
+    graph.push(`[${i + 1}:v]${PAIR_FRAMES_BY_INDEX},format=yuv420p[b${i}]`);
     graph.push(`[b${i}][a${i}]ssim=stats_file=${c.statsPath}[o${i}]`);
   });
   const args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-i", sourcePath];

@@ -4,7 +4,7 @@ import { InvalidVerificationRate } from "./errors.ts";
 
 /**
  * VerificationRate when the page has none set: 1 segment in 4 (one check per 8 s of 2 s segments). A check of a
- * two-rendition ladder takes 1.5–3 s of one core in ffmpeg.wasm (docs/spot-checks.md), so checking every segment
+ * two-rendition ladder takes 0.8–2.6 s of one core in ffmpeg.wasm (docs/spot-checks.md), so checking every segment
  * would keep a core busy and fall behind on a small machine; 1 in 4 keeps the checker mostly idle.
  */
 export const DEFAULT_VERIFICATION_RATE = 4;
