@@ -5,10 +5,12 @@ import { cpus } from "node:os";
 import { printTable, type Figure } from "./stats.ts";
 import { ticketValidation } from "./suites/ticket-validation.ts";
 import { transcode } from "./suites/transcode.ts";
+import { spotCheck } from "./suites/spot-check.ts";
 
 const SUITES: [string, () => Promise<Figure[]>][] = [
   ["ticket validation", ticketValidation],
   ["transcoding", transcode],
+  ["spot check in the tab", spotCheck],
 ];
 
 const started = Date.now();
