@@ -6,11 +6,17 @@ import { printTable, type Figure } from "./stats.ts";
 import { ticketValidation } from "./suites/ticket-validation.ts";
 import { transcode } from "./suites/transcode.ts";
 import { spotCheck } from "./suites/spot-check.ts";
+import { browser } from "./suites/browser.ts";
+import { pipeline } from "./suites/pipeline.ts";
+import { concurrency } from "./suites/concurrency.ts";
 
 const SUITES: [string, () => Promise<Figure[]>][] = [
   ["ticket validation", ticketValidation],
   ["transcoding", transcode],
   ["spot check in the tab", spotCheck],
+  ["browser tab: tickets, data channel, segment → ladder", browser],
+  ["orchestrator pipeline", pipeline],
+  ["concurrency and transcoder pool", concurrency],
 ];
 
 const started = Date.now();

@@ -41,13 +41,17 @@ export async function compare(runs: number, subject: () => Promise<void>, baseli
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toFixed(4));
 
 export function printTable(figures: Figure[]): string {
-  const rows = figures.map((f) => [
-    f.name,
-    `${fmt(f.subject.median)} ${f.unit} (${fmt(f.subject.min)}–${fmt(f.subject.max)})`,
-    `${f.baselineName}: ${fmt(f.baseline.median)} ${f.unit}`,
-    fmt(f.ratio),
-    f.target ? `${f.target.describe}: ${f.met ? "met" : "MISSED"}` : "",
-  ]);
+  const rows = figures.map((f) => {
+    // A figure this machine cannot measure (no NVENC, say) still gets its row, saying why, not NaN.
+    const notMeasured = f.extra?.notMeasured;
+    return [
+      f.name,
+      notMeasured !== undefined ? `not measured: ${notMeasured}` : `${fmt(f.subject.median)} ${f.unit} (${fmt(f.subject.min)}–${fmt(f.subject.max)})`,
+      notMeasured !== undefined ? `${f.baselineName}: —` : `${f.baselineName}: ${fmt(f.baseline.median)} ${f.unit}`,
+      notMeasured !== undefined ? "—" : fmt(f.ratio),
+      f.target ? `${f.target.describe}: ${f.met ? "met" : "MISSED"}` : "",
+    ];
+  });
   const header = ["figure", "subject median (min–max)", "baseline (same run)", "ratio", "target"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;

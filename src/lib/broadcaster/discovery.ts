@@ -184,7 +184,8 @@ export function usableServiceUri(uri: string): string | undefined {
   return url.href.replace(/\/+$/, "");
 }
 
-type RegistryEntry = {
+/** One ServiceRegistry entry as getOrchestrators returns it. */
+export type RegistryEntry = {
   addr: Address;
   serviceURI: string;
   services: readonly { id: string; verifier: Address }[];
@@ -196,8 +197,11 @@ type RegistryEntry = {
   feeSharePpm: bigint;
 };
 
-/** Reads every ServiceRegistry entry, page by page, until a short page (the contract returns [] past the end). */
-async function readRegistry(client: Pick<PublicClient, "readContract">, registry: Address, pageSize: number): Promise<RegistryEntry[]> {
+/**
+ * Reads every ServiceRegistry entry, page by page, until a short page (the contract returns [] past the end); at
+ * `blockNumber` when given, so that callers reading other contracts too see one state.
+ */
+export async function readRegistry(client: Pick<PublicClient, "readContract">, registry: Address, pageSize: number, blockNumber?: bigint): Promise<RegistryEntry[]> {
   const entries: RegistryEntry[] = [];
   for (let offset = 0; offset < MAX_REGISTRY_ENTRIES; offset += pageSize) {
     let page: readonly RegistryEntry[];
@@ -207,6 +211,7 @@ async function readRegistry(client: Pick<PublicClient, "readContract">, registry
         abi: serviceRegistryAbi,
         functionName: "getOrchestrators",
         args: [BigInt(offset), BigInt(pageSize)],
+        ...(blockNumber === undefined ? {} : { blockNumber }),
       });
     } catch (cause) {
       const reason = cause instanceof Error ? ((cause as { shortMessage?: string }).shortMessage ?? cause.message) : String(cause);

@@ -236,19 +236,22 @@ function requireAmount(field: string, value: bigint): void {
   if (typeof value !== "bigint" || value < 0n) throw new InvalidFundingInput(field, value, "a wei amount (bigint), 0 or more");
 }
 
-function shortReason(error: unknown): string {
+/** The node's or wallet's own short words for an error. */
+export function shortReason(error: unknown): string {
   if (error instanceof BaseError) return error.shortMessage;
   return error instanceof Error ? error.message : String(error);
 }
 
-function isInsufficientFunds(error: unknown): boolean {
+/** The sending account could not pay (viem's error, or Hardhat's own words for it). */
+export function isInsufficientFunds(error: unknown): boolean {
   if (error instanceof BaseError && error.walk((e) => e instanceof InsufficientFundsError)) return true;
   // Hardhat words it its own way, which viem does not map.
   const text = error instanceof Error ? `${error.message} ${String((error as BaseError).details ?? "")}` : String(error);
   return /enough funds|insufficient funds|exceeds (the )?balance/i.test(text);
 }
 
-function walletError(error: unknown, request: string): Error | undefined {
+/** The wallet's refusal or wrong chain as a named error; undefined for any other error. */
+export function walletError(error: unknown, request: string): Error | undefined {
   if (error instanceof BaseError) {
     if (error.walk((e) => e instanceof UserRejectedRequestError)) return new WalletRequestRejected(request, { cause: error });
     const mismatch = error.walk((e) => e instanceof ChainMismatchError);

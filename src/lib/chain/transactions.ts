@@ -3,12 +3,9 @@
 // plain-worded errors that say what to do next.
 import {
   BaseError,
-  ChainMismatchError,
   ContractFunctionRevertedError,
   decodeErrorResult,
   formatEther,
-  InsufficientFundsError,
-  UserRejectedRequestError,
   type Abi,
   type Address,
   type Hash,
@@ -16,7 +13,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { getBalance, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
-import { WalletOnWrongChain, WalletRequestRejected, type FundingClient } from "../broadcaster/funds.ts";
+import { isInsufficientFunds, shortReason, walletError, type FundingClient } from "../broadcaster/funds.ts";
 import {
   bondingManagerAbi,
   faultVerifierAbi,
@@ -307,33 +304,14 @@ export function decodeContractError(error: unknown): DecodedContractError | unde
   return found;
 }
 
-function isInsufficientFunds(error: unknown): boolean {
-  if (error instanceof BaseError && error.walk((e) => e instanceof InsufficientFundsError)) return true;
-  // Hardhat words it its own way, which viem does not map.
-  const text = error instanceof Error ? `${error.message} ${String((error as BaseError).details ?? "")}` : String(error);
-  return /enough funds|insufficient funds|exceeds (the )?balance/i.test(text);
-}
-
-function shortReason(error: unknown): string {
-  if (error instanceof BaseError) return error.shortMessage;
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * The named error for anything a write threw: the contract's refusal, the wallet's refusal, a wrong chain, too little
  * ETH, or TransactionFailed keeping the node's words.
  */
 export async function namedTransactionError(client: FundingClient, write: ContractWrite, error: unknown, hash?: Hash): Promise<Error> {
   if (error instanceof TransactionError) return error;
-  if (error instanceof BaseError) {
-    if (error.walk((e) => e instanceof UserRejectedRequestError)) return new WalletRequestRejected(`sign "${write.label}"`, { cause: error });
-    const mismatch = error.walk((e) => e instanceof ChainMismatchError);
-    if (mismatch) {
-      const ids = /wallet \(id: (\d+)\)[\s\S]*?transaction \(id: (\d+)/.exec((mismatch as BaseError).message);
-      if (ids) return new WalletOnWrongChain(Number(ids[2]), Number(ids[1]), { cause: error });
-    }
-  }
-  if ((error as { code?: unknown } | undefined)?.code === 4001) return new WalletRequestRejected(`sign "${write.label}"`, { cause: error });
+  const refusal = walletError(error, `sign "${write.label}"`);
+  if (refusal) return refusal;
   const decoded = decodeContractError(error);
   if (decoded) return new ContractRefused(write.label, decoded.errorName, decoded.args, hash, { cause: error });
   if (isInsufficientFunds(error)) {

@@ -3,7 +3,7 @@
 import { getAddress, type Address, type PublicClient } from "viem";
 import { bondingManagerAbi, roundsManagerAbi, serviceRegistryAbi } from "../chain/abis.generated.ts";
 import type { Deployments } from "../chain/deployments.ts";
-import { DEFAULT_PAGE_SIZE, MAX_REGISTRY_ENTRIES, RegistryUnreadable } from "../broadcaster/discovery.ts";
+import { DEFAULT_PAGE_SIZE, readRegistry, RegistryUnreadable } from "../broadcaster/discovery.ts";
 import { initializedRounds, readStakingEvents, type BondingLog, type StakingEvents } from "./events.ts";
 
 /** One LPT in wei (18 decimals): the unit the fee ratio is given per. */
@@ -301,28 +301,9 @@ export function filterChoices(rows: readonly OrchestratorRow[]): { services: str
 
 // ---------------------------------------------------------------------------------------------------- reading
 
+/** What a row needs of a registry entry (getOrchestrators gives more, getOrchestrator as much). */
 type RegistryEntry = { addr: Address; serviceURI: string; services: readonly { id: string; verifier: Address }[]; regions: readonly string[] };
 
-/**
- * Every ServiceRegistry entry at `blockNumber`, paged. (discovery.ts has the same loop, unexported and at the latest
- * block; this one pins the block so the whole table is one snapshot.)
- * @throws RegistryUnreadable
- */
-async function readRegistryEntries(client: Pick<PublicClient, "readContract">, registry: Address, pageSize: number, blockNumber: bigint): Promise<RegistryEntry[]> {
-  const entries: RegistryEntry[] = [];
-  for (let offset = 0; offset < MAX_REGISTRY_ENTRIES; offset += pageSize) {
-    let page: readonly RegistryEntry[];
-    try {
-      page = await client.readContract({ address: registry, abi: serviceRegistryAbi, functionName: "getOrchestrators", args: [BigInt(offset), BigInt(pageSize)], blockNumber });
-    } catch (cause) {
-      const reason = cause instanceof Error ? ((cause as { shortMessage?: string }).shortMessage ?? cause.message) : String(cause);
-      throw new RegistryUnreadable({ registry, offset, reason }, { cause });
-    }
-    entries.push(...page);
-    if (page.length < pageSize) break;
-  }
-  return entries;
-}
 
 /** The BondingManager's view of one orchestrator at `blockNumber`, as a row (events give the rest). */
 async function readRow(
@@ -388,7 +369,7 @@ export async function readOrchestratorTable(
   options: ReadTableOptions = {},
 ): Promise<OrchestratorTable> {
   const { blockNumber, recentRounds, currentRound, events } = await snapshot(client, deployments, options);
-  const entries = await readRegistryEntries(client, deployments.contracts.ServiceRegistry, options.pageSize ?? DEFAULT_PAGE_SIZE, blockNumber);
+  const entries = await readRegistry(client, deployments.contracts.ServiceRegistry, options.pageSize ?? DEFAULT_PAGE_SIZE, blockNumber);
   const rows = await Promise.all(entries.map((e) => readRow(client, deployments, e, events, currentRound, recentRounds, blockNumber)));
   return { rows, currentRound, blockNumber, recentRounds };
 }
