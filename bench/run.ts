@@ -9,6 +9,9 @@ import { spotCheck } from "./suites/spot-check.ts";
 import { browser } from "./suites/browser.ts";
 import { pipeline } from "./suites/pipeline.ts";
 import { concurrency } from "./suites/concurrency.ts";
+import { gas } from "./suites/gas.ts";
+import { discovery } from "./suites/discovery.ts";
+import { memory } from "./suites/memory.ts";
 
 const SUITES: [string, () => Promise<Figure[]>][] = [
   ["ticket validation", ticketValidation],
@@ -17,6 +20,9 @@ const SUITES: [string, () => Promise<Figure[]>][] = [
   ["browser tab: tickets, data channel, segment → ladder", browser],
   ["orchestrator pipeline", pipeline],
   ["concurrency and transcoder pool", concurrency],
+  ["gas on the local chain", gas],
+  ["orchestrator discovery", discovery],
+  ["orchestrator node memory", memory],
 ];
 
 const started = Date.now();
