@@ -13,6 +13,10 @@ abstract contract BondingManagerStorage is IBondingManager {
     uint256 public constant PPM = 1_000_000;
     /// @notice Fixed-point scale of the cumulative reward and fee factors (LIP-36 style earnings pools).
     uint256 internal constant FACTOR_PRECISION = 1e27;
+    /// @notice Earning stake at or below this many wei (10^-12 LPT) is treated as rounding dust: the floor divisions of
+    ///         earnings claims leave a few wei in an orchestrator's total that no delegator owns (found by the
+    ///         invariant suite, contracts/test/invariants).
+    uint256 internal constant EARNING_STAKE_DUST_WEI = 1_000_000;
 
     /// @dev One per address that was ever delegated to. The earnings factors grow forever, so a delegator's earnings
     ///      since its last claim are a ratio of two factor readings: claiming never loops over rounds.

@@ -50,7 +50,10 @@ abstract contract MixinEarnings is MixinActiveSet, MixinCuts {
         if (!o.registered) revert NotRegisteredOrchestrator(transcoder_);
         _applyPendingCuts(transcoder_);
         uint256 earningStake = _earningStake(o, round);
-        uint256 delegatorsFees = earningStake == 0 ? 0 : (fees * o.feeSharePpm) / PPM;
+        // Stake no delegator owns (rounding dust left in the total once its delegators left or all its stake is
+        // pending this round) must not take the delegators' share, or that share is credited to no one and stays in
+        // the Minter for ever; the orchestrator keeps the whole fee instead.
+        uint256 delegatorsFees = earningStake <= EARNING_STAKE_DUST_WEI ? 0 : (fees * o.feeSharePpm) / PPM;
         if (delegatorsFees > 0) {
             _closeCheckpoint(transcoder_, o, round);
             o.cumulativeFeeFactor += (delegatorsFees * _rewardFactor(o)) / earningStake;
