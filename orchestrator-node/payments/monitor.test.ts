@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
-import { LowPMBalance, SenderUnlocking } from "../../src/lib/protocol/errors.ts";
+import { ChainUnavailable, LowPMBalance, SenderUnlocking } from "../../src/lib/protocol/errors.ts";
 import { SenderMonitor, type SenderFunds } from "./monitor.ts";
 
 const SENDER: Address = "0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc";
@@ -28,6 +28,19 @@ describe("SenderMonitor", () => {
     expect(error).toBeInstanceOf(LowPMBalance);
     expect((error as LowPMBalance).data).toMatchObject({ sender: SENDER, faceValue: ETH + 1n, maxFloat: ETH });
     expect((error as LowPMBalance).nextStep).toMatch(/Top up/);
+  });
+
+  it("refuses with ChainUnavailable, not an internal error, when the chain cannot be read, and reads again after", async () => {
+    let down = true;
+    const monitor = new SenderMonitor(async () => {
+      if (down) throw new Error("HTTP request failed.");
+      return funds();
+    });
+    const error = await monitor.check(SENDER, ETH, 0).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChainUnavailable);
+    expect((error as ChainUnavailable).nextStep).toMatch(/again/);
+    down = false;
+    await expect(monitor.check(SENDER, ETH, 1)).resolves.toBeUndefined();
   });
 
   it("refuses with LowPMBalance when the deposit cannot cover the ticket", async () => {

@@ -2,7 +2,10 @@
 // sender's reserve, less the winning tickets not yet redeemed — cached, refreshed when TicketBroker events say the
 // sender's funds changed, and checked before any work is done for a ticket.
 import type { Address } from "viem";
-import { LowPMBalance, SenderUnlocking } from "../../src/lib/protocol/errors.ts";
+import { ChainUnavailable, LowPMBalance, ProtocolError, SenderUnlocking } from "../../src/lib/protocol/errors.ts";
+
+/** How soon a broadcaster refused for an unreachable chain is told to try again. */
+const CHAIN_RETRY_AFTER_MS = 5_000;
 
 /** One reading of a sender's funds as the TicketBroker and BondingManager see them. */
 export interface SenderFunds {
@@ -87,7 +90,14 @@ export class SenderMonitor {
   private async funds(sender: Address, nowMs: number): Promise<SenderFunds> {
     const cached = this.cache.get(sender);
     if (cached && nowMs - cached.fetchedAtMs < this.maxAgeMs) return cached.funds;
-    const funds = await this.source(sender);
+    let funds: SenderFunds;
+    try {
+      funds = await this.source(sender);
+    } catch (cause) {
+      // The chain is down or failing: refuse by name, spending nothing (a stale reading could pay for drained funds).
+      if (cause instanceof ProtocolError) throw cause;
+      throw new ChainUnavailable({ what: "the sender's deposit and reserve", retryAfterMs: CHAIN_RETRY_AFTER_MS }, { cause });
+    }
     // Bounded: the oldest reading goes first when too many senders are cached.
     if (this.cache.size >= this.maxSenders) this.cache.delete(this.cache.keys().next().value as Address);
     this.cache.set(sender, { funds, fetchedAtMs: nowMs });

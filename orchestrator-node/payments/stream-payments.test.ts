@@ -171,6 +171,15 @@ describe("streamPayments", () => {
     expect(await refusal(gate.check(await segment(params(), [1n, 2n])))).toBeInstanceOf(LowPMBalance);
   });
 
+  it("refuses a payment whose winners together exceed the sender's reserve share, though each one is within it", async () => {
+    // Share 0.05 ETH; five tickets of 0.01 ETH would fit, ten winners are 0.1 ETH (found by tests/reliability/ticket-attacks).
+    const { gate, queue } = harness({ funds: { reserve: 5n * FACE_VALUE } });
+    const nonces = Array.from({ length: 10 }, (_, i) => BigInt(i + 1));
+    expect(await refusal(gate.check(await segment(params(MAX_WIN_PROB), nonces)))).toBeInstanceOf(LowPMBalance);
+    expect(queue.withStatus("queued")).toEqual([]);
+    await (await gate.check(await segment(params(MAX_WIN_PROB), nonces.slice(0, 5)))).commit();
+  });
+
   it("refuses the segment, spending nothing, when new params cannot be issued after a win", async () => {
     const { gate, queue, validator } = harness({
       newTicketParams: async () => {

@@ -54,9 +54,12 @@ export function streamPayments(o: StreamPaymentsOptions): PaymentGate {
       const [refused] = checked.rejections;
       if (refused !== undefined) throw refused.error;
 
-      // A ticket is worth taking only if a win would be paid: the sender's deposit and reserve share must back it.
-      const faceValue = payment.tickets.reduce((max, { ticket }) => (ticket.faceValue > max ? ticket.faceValue : max), 0n);
-      if (payment.tickets.length > 0) await o.monitor.check(o.sender, faceValue);
+      // A ticket is worth taking only if a win would be paid: the sender's deposit and reserve share must back it. The
+      // winners of this payment are known now (recipientRand is ours), and all of them add to what the sender owes:
+      // checking only the largest face value would let one payment stuffed with winners run past the reserve share.
+      const largest = payment.tickets.reduce((max, { ticket }) => (ticket.faceValue > max ? ticket.faceValue : max), 0n);
+      const winnings = checked.winningTickets.reduce((sum, won) => sum + won.ticket.faceValue, 0n);
+      if (payment.tickets.length > 0) await o.monitor.check(o.sender, winnings > largest ? winnings : largest);
 
       const balance = o.balances.of(o.sender, o.streamId);
       if (balance.wei + checked.evWei < o.pricePerSegmentWei) throw new InvalidTicket({ reason: "notEnoughExpectedValue" });

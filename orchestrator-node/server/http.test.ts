@@ -55,6 +55,19 @@ describe("HTTP endpoints", () => {
     expect(body).toMatchObject({ type: "error", error: { name: "InvalidMessage", data: { field: "input.width" } } });
   });
 
+  it("answers a content type it does not take, or an empty JSON body, as the client's mistake (4xx InvalidMessage), not a 500", async () => {
+    // Found by tests/reliability/fuzz-http: fastify's own refusals went through as internal errors.
+    const { app } = await server(async () => {
+      throw new Error("not reached");
+    });
+    const wrongType = await app.inject({ method: "POST", url: "/quote", headers: { "content-type": "application/xml" }, payload: "<job/>" });
+    const empty = await app.inject({ method: "POST", url: "/quote", headers: { "content-type": "application/json" }, payload: "" });
+    for (const [res, status] of [[wrongType, 415], [empty, 400]] as const) {
+      expect(res.statusCode).toBe(status);
+      expect(decodeMessage(res.body)).toMatchObject({ type: "error", error: { name: "InvalidMessage" } });
+    }
+  });
+
   it("answers OrchestratorBusy with 503 and its next step", async () => {
     const { app, metrics } = await server(async () => {
       throw new OrchestratorBusy({ orchestrator: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", maxSessions: 1, retryAfterMs: 5000 });

@@ -98,6 +98,13 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
       return reply.code(413).type("application/json").send(errorBody(tooLarge));
     }
     if (error.statusCode === 429) return reply.code(429).send(error);
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 && !(error instanceof ProtocolError)) {
+      // fastify's own refusals of a request it could not take (a content type it has no parser for, an empty JSON
+      // body, a bad URL): the client's mistake, answered as one in the wire format rather than as a failure of ours.
+      const invalid = new InvalidMessage({ field: "", reason: `${error.code ?? "request"}: ${error.message}`.slice(0, 200) });
+      o.metrics.errors.inc({ name: invalid.name });
+      return reply.code(error.statusCode).type("application/json").send(errorBody(invalid));
+    }
     if (error instanceof ProtocolError) {
       o.metrics.errors.inc({ name: error.name });
       return reply.code(statusFor(error)).type("application/json").send(errorBody(error));

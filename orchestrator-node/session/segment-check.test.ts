@@ -66,6 +66,13 @@ describe("checkSegmentMatchesJob (real ffprobe)", () => {
     expect(await mismatchOf(checkSegmentMatchesJob(vp9Job, segmentFor(mp4.bytes), mp4.bytes))).toMatchObject({ field: "codec", found: "h264" });
   });
 
+  it("refuses a truncated segment whose index still announces the whole duration", async () => {
+    // Found by tests/reliability/hostile-video: the container said 2 s, the bytes held a third of the frames.
+    const clip = await makeClip({ width: 640, height: 360 });
+    const cut = clip.bytes.slice(0, Math.floor(clip.bytes.byteLength / 3));
+    expect(await mismatchOf(checkSegmentMatchesJob(job, segmentFor(cut), cut))).toMatchObject({ field: "durationMs", expected: "2000 ms" });
+  });
+
   it("refuses a segment much longer than announced (work not paid for)", async () => {
     const long = await makeClip({ width: 640, height: 360, durationS: 4 });
     expect(await mismatchOf(checkSegmentMatchesJob(job, segmentFor(long.bytes), long.bytes))).toMatchObject({ field: "durationMs", expected: "2000 ms" });

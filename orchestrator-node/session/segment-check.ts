@@ -11,6 +11,11 @@ type SegmentInputField = (typeof SEGMENT_INPUT_FIELDS)[number];
 
 /** How far the probed duration may stray from the announced one (container rounding, first-frame offsets). */
 const DURATION_TOLERANCE_MS = 250;
+/**
+ * Share of the frames the container's index promises (its average rate × duration) that must decode: room for
+ * rounding and an edit list, none for a segment cut short, whose index still announces the whole duration.
+ */
+const MIN_DECODED_FRAME_SHARE = 0.9;
 /** ffprobe's names for the codecs a job may announce. */
 const CODEC_NAMES: Record<JobRequest["input"]["codec"], string> = { h264: "h264", vp8: "vp8", vp9: "vp9", av1: "av1", hevc: "hevc" };
 /** ffprobe's format names (a comma list) contain these for each segment format. */
@@ -41,6 +46,12 @@ export async function checkSegmentMatchesJob(job: JobRequest, segment: Segment, 
   if (Math.abs(info.durationMs - segment.durationMs) > DURATION_TOLERANCE_MS) {
     // A segment much longer than announced would be work not paid for.
     throw mismatch("durationMs", `${segment.durationMs} ms`, `${info.durationMs} ms`);
+  }
+  const promisedFrames = Math.floor(((info.video.fps * info.durationMs) / 1000) * MIN_DECODED_FRAME_SHARE);
+  if (info.video.frameCount < promisedFrames) {
+    // A truncated or corrupt segment: its index claims the duration, its bytes hold a fragment of it.
+    const decodableMs = Math.round((info.video.frameCount / info.video.fps) * 1000);
+    throw mismatch("durationMs", `${segment.durationMs} ms`, `${decodableMs} ms decodable (${info.video.frameCount} frames)`);
   }
   return info;
 }

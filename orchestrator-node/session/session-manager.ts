@@ -3,7 +3,7 @@
 import wrtc from "@roamhq/wrtc";
 import Peer from "simple-peer";
 import type { LocalAccount } from "viem/accounts";
-import { InvalidMessage, OrchestratorBusy } from "../../src/lib/protocol/errors.ts";
+import { InvalidMessage, OrchestratorBusy, toWireError } from "../../src/lib/protocol/errors.ts";
 import { ProtocolMessageChannel, simplePeerFrameChannel } from "../../src/lib/protocol/message-channel.ts";
 import type { JobRequest, SessionAnswer, SessionOffer } from "../../src/lib/protocol/messages.ts";
 import type { Logger } from "../log.ts";
@@ -74,7 +74,11 @@ export class SessionManager {
     const peer = new Peer({ initiator: false, trickle: false, wrtc });
     const channel = new ProtocolMessageChannel(simplePeerFrameChannel(peer), {
       onMessage: (message, payload) => void session.handle(message, payload),
-      onError: (error) => this.#o.log.info({ stream: job.streamId, err: error.name }, "unreadable data on the channel"),
+      onError: (error) => {
+        this.#o.log.info({ stream: job.streamId, err: error.name }, "unreadable data on the channel");
+        // Told, not only logged: a broadcaster whose message was dropped learns why instead of waiting for a reply.
+        channel.send({ v: 1, type: "error", streamId: job.streamId, error: toWireError(error) }).catch(() => {});
+      },
     });
     const session = new BroadcastSession({
       job,

@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  ChainUnavailable,
   DataChannelNotOpen,
   INVALID_TICKET_REASONS,
   InvalidMessage,
@@ -50,6 +51,7 @@ const SAMPLES: ProtocolError<object>[] = [
   new TooManyPartialMessages({ messageId: 17, partialMessages: 16, maxPartialMessages: 16, bufferedBytes: 1000, maxBufferedBytes: 2000 }),
   new PartialMessageExpired({ messageId: 4, framesReceived: 10, frameCount: 200, timeoutMs: 30_000 }),
   new DataChannelNotOpen({ readyState: "closed" }),
+  new ChainUnavailable({ what: "the sender's deposit and reserve", retryAfterMs: 5_000 }),
 ];
 
 /** What a peer gets: the wire form, through JSON text as the data channel carries it. */

@@ -534,6 +534,30 @@ export class DataChannelNotOpen extends ProtocolError<DataChannelNotOpenData> {
   }
 }
 
+const chainUnavailableData = z.object({ what: boundedText(64), retryAfterMs: boundedInt(0, 86_400_000) });
+export type ChainUnavailableData = z.output<typeof chainUnavailableData>;
+
+/**
+ * The orchestrator cannot reach its chain RPC to check what it must before working (the sender's funds, say): it
+ * refuses rather than work unpaid or pay for work on stale facts. Nothing was spent.
+ */
+export class ChainUnavailable extends ProtocolError<ChainUnavailableData> {
+  override name = "ChainUnavailable";
+  static readonly dataSchema = chainUnavailableData;
+
+  constructor(data: ChainUnavailableData, options?: ErrorOptions) {
+    super(
+      {
+        code: "CHAIN_UNAVAILABLE",
+        message: `The orchestrator cannot reach its chain to check ${data.what}; nothing was spent.`,
+        nextStep: `Send the segment again with the same payment in ${Math.ceil(data.retryAfterMs / 1000)} s, or send it to another orchestrator.`,
+        data,
+      },
+      options,
+    );
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------- wire form
 
 /**
@@ -555,6 +579,7 @@ const WIRE_ERROR_CLASSES = {
   TooManyPartialMessages,
   PartialMessageExpired,
   DataChannelNotOpen,
+  ChainUnavailable,
 } as const;
 export type WireErrorName = keyof typeof WIRE_ERROR_CLASSES;
 export const WIRE_ERROR_NAMES = Object.keys(WIRE_ERROR_CLASSES) as WireErrorName[];
