@@ -87,12 +87,15 @@ describe("HTTP endpoints", () => {
     expect(decodeMessage(res.body)).toMatchObject({ error: { name: "MessageTooLarge" } });
   });
 
-  it("rate-limits a burst from one address", async () => {
+  it("rate-limits a burst from one address, refusing the excess as RateLimited with when to come back", async () => {
     const { app } = await server(async () => ({ v: 1, type: "error", error: { name: "ProtocolError", code: "X", message: "m", nextStep: "n" } }), 5);
-    const codes: number[] = [];
-    for (let i = 0; i < 8; i++) codes.push((await post(app, JSON.stringify(JOB))).statusCode);
-    expect(codes.slice(0, 5).every((c) => c === 200)).toBe(true);
-    expect(codes.slice(5).every((c) => c === 429)).toBe(true);
+    const replies = [];
+    for (let i = 0; i < 8; i++) replies.push(await post(app, JSON.stringify(JOB)));
+    expect(replies.slice(0, 5).every((r) => r.statusCode === 200)).toBe(true);
+    expect(replies.slice(5).every((r) => r.statusCode === 429)).toBe(true);
+    const refusal = decodeMessage(replies[7]!.body);
+    expect(refusal).toMatchObject({ type: "error", error: { name: "RateLimited", code: "RATE_LIMITED", data: { limit: 5, windowMs: 60_000 } } });
+    expect(Number(replies[7]!.headers["retry-after"])).toBeGreaterThan(0);
   });
 
   it("serves health and Prometheus metrics", async () => {

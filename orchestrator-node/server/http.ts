@@ -4,7 +4,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
-import { InvalidMessage, MessageTooLarge, OrchestratorBusy, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
+import { InvalidMessage, MessageTooLarge, OrchestratorBusy, ProtocolError, RateLimited, toWireError } from "../../src/lib/protocol/errors.ts";
 import {
   decodeMessage,
   encodeMessage,
@@ -44,7 +44,11 @@ export interface HttpOptions {
   health(): { ok: boolean; detail: Record<string, unknown> };
 }
 
+/** The protocol endpoints' window: a minute, as rate limits are usually quoted. */
+const RATE_LIMIT_WINDOW_MS = 60_000;
+
 function statusFor(error: ProtocolError): number {
+  if (error instanceof RateLimited) return 429;
   if (error instanceof OrchestratorBusy) return 503;
   if (error instanceof PublicStreamNotFound) return 404;
   if (error instanceof MessageTooLarge) return 413;
@@ -61,13 +65,11 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => done(null, body));
   await app.register(rateLimit, {
     max: o.rateLimitPerMinute ?? 120,
-    timeWindow: "1 minute",
+    timeWindow: RATE_LIMIT_WINDOW_MS,
     allowList: (req) => req.url === "/healthz" || req.url === "/metrics",
-    errorResponseBuilder: (_req, context) => ({
-      statusCode: 429,
-      error: "Too Many Requests",
-      message: `rate limit: ${context.max} requests per ${context.after}; retry later`,
-    }),
+    // Thrown by the plugin and answered by the error handler below, in the wire format like every other refusal.
+    errorResponseBuilder: (_req, context) =>
+      Object.assign(new RateLimited({ limit: context.max, windowMs: RATE_LIMIT_WINDOW_MS, retryAfterMs: Math.max(0, context.ttl) }), { statusCode: 429 }),
   });
   const viewerLimit = { max: o.viewerRateLimitPerMinute ?? 1200, timeWindow: "1 minute" };
   // @fastify/cors answers a preflight in its own onRequest hook, before any route's limit: a preflight before each
@@ -77,7 +79,8 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
     if (req.method !== "OPTIONS") return;
     const limit = await preflightLimit(req);
     if (!limit.isAllowed && limit.isExceeded) {
-      return reply.code(429).header("retry-after", String(limit.ttlInSeconds)).send({ statusCode: 429, error: "Too Many Requests" });
+      const limited = new RateLimited({ limit: viewerLimit.max, windowMs: RATE_LIMIT_WINDOW_MS, retryAfterMs: limit.ttlInSeconds * 1000 });
+      return reply.code(429).header("retry-after", String(limit.ttlInSeconds)).type("application/json").send(errorBody(limited));
     }
   });
   // Any origin: the broadcaster and watch pages are served from elsewhere, and nothing here rides on cookies
@@ -97,7 +100,6 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
       o.metrics.errors.inc({ name: tooLarge.name });
       return reply.code(413).type("application/json").send(errorBody(tooLarge));
     }
-    if (error.statusCode === 429) return reply.code(429).send(error);
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 && !(error instanceof ProtocolError)) {
       // fastify's own refusals of a request it could not take (a content type it has no parser for, an empty JSON
       // body, a bad URL): the client's mistake, answered as one in the wire format rather than as a failure of ours.

@@ -75,7 +75,7 @@ describe("load", () => {
     expect(replies.length - limited.length).toBe(Math.min(limit, BURST));
     expect(replies.filter((r) => r.status !== 429).every((r) => r.status === 200 || decodeMessage(r.body).type === "error")).toBe(true);
     for (const r of limited) {
-      expect(JSON.parse(r.body)).toMatchObject({ statusCode: 429, error: "Too Many Requests", message: expect.stringMatching(/rate limit.*retry later/) });
+      expect(decodeMessage(r.body)).toMatchObject({ type: "error", error: { name: "RateLimited", data: { limit } } });
       expect(Number(r.headers["retry-after"])).toBeGreaterThan(0);
     }
     burstResetS = Math.max(...limited.map((r) => Number(r.headers["retry-after"])));

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   ChainUnavailable,
+  RateLimited,
   DataChannelNotOpen,
   INVALID_TICKET_REASONS,
   InvalidMessage,
@@ -52,6 +53,7 @@ const SAMPLES: ProtocolError<object>[] = [
   new PartialMessageExpired({ messageId: 4, framesReceived: 10, frameCount: 200, timeoutMs: 30_000 }),
   new DataChannelNotOpen({ readyState: "closed" }),
   new ChainUnavailable({ what: "the sender's deposit and reserve", retryAfterMs: 5_000 }),
+  new RateLimited({ limit: 120, windowMs: 60_000, retryAfterMs: 42_000 }),
 ];
 
 /** What a peer gets: the wire form, through JSON text as the data channel carries it. */

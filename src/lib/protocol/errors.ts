@@ -534,6 +534,31 @@ export class DataChannelNotOpen extends ProtocolError<DataChannelNotOpenData> {
   }
 }
 
+const rateLimitedData = z.object({
+  limit: boundedInt(0, 1_000_000),
+  windowMs: boundedInt(0, 86_400_000),
+  retryAfterMs: boundedInt(0, 86_400_000),
+});
+export type RateLimitedData = z.output<typeof rateLimitedData>;
+
+/** This client sent more requests than the orchestrator takes from one address per window. */
+export class RateLimited extends ProtocolError<RateLimitedData> {
+  override name = "RateLimited";
+  static readonly dataSchema = rateLimitedData;
+
+  constructor(data: RateLimitedData, options?: ErrorOptions) {
+    super(
+      {
+        code: "RATE_LIMITED",
+        message: `Too many requests from this address: the orchestrator takes ${data.limit} per ${Math.round(data.windowMs / 1000)} s.`,
+        nextStep: `Wait ${Math.ceil(data.retryAfterMs / 1000)} s before asking again, or ask another orchestrator.`,
+        data,
+      },
+      options,
+    );
+  }
+}
+
 const chainUnavailableData = z.object({ what: boundedText(64), retryAfterMs: boundedInt(0, 86_400_000) });
 export type ChainUnavailableData = z.output<typeof chainUnavailableData>;
 
@@ -580,6 +605,7 @@ const WIRE_ERROR_CLASSES = {
   PartialMessageExpired,
   DataChannelNotOpen,
   ChainUnavailable,
+  RateLimited,
 } as const;
 export type WireErrorName = keyof typeof WIRE_ERROR_CLASSES;
 export const WIRE_ERROR_NAMES = Object.keys(WIRE_ERROR_CLASSES) as WireErrorName[];
