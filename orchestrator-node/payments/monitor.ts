@@ -3,9 +3,7 @@
 // sender's funds changed, and checked before any work is done for a ticket.
 import type { Address } from "viem";
 import { ChainUnavailable, LowPMBalance, ProtocolError, SenderUnlocking } from "../../src/lib/protocol/errors.ts";
-
-/** How soon a broadcaster refused for an unreachable chain is told to try again. */
-const CHAIN_RETRY_AFTER_MS = 5_000;
+import { CHAIN_RETRY_AFTER_MS } from "../chain/unavailable.ts";
 
 /** One reading of a sender's funds as the TicketBroker and BondingManager see them. */
 export interface SenderFunds {

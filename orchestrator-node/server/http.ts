@@ -4,7 +4,8 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
-import { InvalidMessage, MessageTooLarge, OrchestratorBusy, ProtocolError, RateLimited, toWireError } from "../../src/lib/protocol/errors.ts";
+import { ChainUnavailable, InvalidMessage, MessageTooLarge, OrchestratorBusy, ProtocolError, RateLimited, toWireError } from "../../src/lib/protocol/errors.ts";
+import { chainUnavailableFrom } from "../chain/unavailable.ts";
 import {
   decodeMessage,
   encodeMessage,
@@ -49,6 +50,7 @@ const RATE_LIMIT_WINDOW_MS = 60_000;
 
 function statusFor(error: ProtocolError): number {
   if (error instanceof RateLimited) return 429;
+  if (error instanceof ChainUnavailable) return 503;
   if (error instanceof OrchestratorBusy) return 503;
   if (error instanceof PublicStreamNotFound) return 404;
   if (error instanceof MessageTooLarge) return 413;
@@ -94,7 +96,8 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
     maxAge: 600,
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+  app.setErrorHandler((thrown: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const error: Error & { statusCode?: number; code?: string } = chainUnavailableFrom(thrown, "what the request needs") ?? thrown;
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
       const tooLarge = new MessageTooLarge({ what: "json", sizeBytes: MAX_MESSAGE_JSON_BYTES + 1, maxBytes: MAX_MESSAGE_JSON_BYTES });
       o.metrics.errors.inc({ name: tooLarge.name });

@@ -4,6 +4,7 @@
 import type { Hex } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { InvalidMessage, InvalidTicket, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
+import { chainUnavailableFrom } from "../chain/unavailable.ts";
 import type { JobRequest, Message, Segment } from "../../src/lib/protocol/messages.ts";
 import { contentHash, ladderHash, signReceipt } from "../../src/lib/protocol/receipt.ts";
 import type { TicketParams } from "../../src/lib/protocol/types.ts";
@@ -150,7 +151,8 @@ export class BroadcastSession {
     if (newTicketParams) await this.#o.send({ v: 1, type: "ticketParamsUpdate", streamId: job.streamId, ticketParams: newTicketParams });
   }
 
-  async #sendError(error: unknown, sequenceNumber?: number): Promise<void> {
+  async #sendError(thrown: unknown, sequenceNumber?: number): Promise<void> {
+    const error = chainUnavailableFrom(thrown, "the payment") ?? thrown;
     if (!(error instanceof ProtocolError)) this.#o.log.error({ stream: this.streamId, err: String(error) }, "unexpected error in a session");
     await this.#o
       .send({ v: 1, type: "error", streamId: this.streamId, ...(sequenceNumber !== undefined ? { sequenceNumber } : {}), error: toWireError(error) })
