@@ -219,11 +219,13 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     async stop() {
       log.info({ sessions: sessions.count }, "stopping: finishing the segments in flight, then the redeemer and the chain watchers");
       await sessions.drain();
+      // The remote transcoders' WebSockets ride on the HTTP server, which does not close while they are open: with no
+      // segment in flight any more, the pool lets them go first.
+      await pool.close();
       await app.close();
       publicStreams.clear();
       abort.abort();
       await Promise.allSettled(workers);
-      await pool.close();
       unwatchSenders();
       queue.close();
     },
