@@ -115,7 +115,8 @@ export interface RoundClock {
 
 /** Reads the RoundsManager's clock at one block. */
 export async function readRoundClock(client: Pick<PublicClient, "readContract" | "getBlockNumber">, deployments: Broker): Promise<RoundClock> {
-  const blockNumber = await client.getBlockNumber();
+  // Uncached: viem keeps a block number for seconds, and a read right after an edit must see it.
+  const blockNumber = await client.getBlockNumber({ cacheTime: 0 });
   const rm = { address: deployments.contracts.RoundsManager, abi: roundsManagerAbi, blockNumber } as const;
   const [currentRound, currentRoundStartBlock, roundLengthBlocks] = await Promise.all([
     client.readContract({ ...rm, functionName: "currentRound" }),

@@ -88,7 +88,8 @@ type Reader = Pick<PublicClient, "readContract" | "getBlockNumber">;
 
 /** Reads the operator panel's figures for `orchestrator`, at one block so that they agree with each other. */
 export async function readOperatorState(client: Reader, deployments: Pick<Deployments, "contracts">, orchestrator: Address): Promise<OperatorState> {
-  const blockNumber = await client.getBlockNumber();
+  // Uncached: viem keeps a block number for seconds, and a read right after an edit must see it.
+  const blockNumber = await client.getBlockNumber({ cacheTime: 0 });
   const bm = { address: deployments.contracts.BondingManager, abi: bondingManagerAbi, blockNumber } as const;
   const [info, transcoder, pending, cutNoticePeriodRounds, delegator, pendingStakeWei, pendingFeesWei, currentRound] = await Promise.all([
     client.readContract({ address: deployments.contracts.ServiceRegistry, abi: serviceRegistryAbi, functionName: "getOrchestrator", args: [orchestrator], blockNumber }),
