@@ -32,8 +32,11 @@ function ffmpegCoreFiles(): Map<string, string> {
   return files;
 }
 
-/** Where adapter-node (svelte.config.js, default `out`) puts the files its server serves as they are. */
-const ADAPTER_CLIENT_DIR = "build/client";
+/**
+ * Where adapter-node puts the files its server serves as they are: its `out` (svelte.config.js: "build", or
+ * STREAMFLOW_BUILD_OUT when a test builds elsewhere) + /client.
+ */
+const ADAPTER_CLIENT_DIR = `${process.env.STREAMFLOW_BUILD_OUT ?? "build"}/client`;
 
 function ffmpegCore(): Plugin {
   const files = ffmpegCoreFiles();
