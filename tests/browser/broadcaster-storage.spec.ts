@@ -1,9 +1,8 @@
 // The broadcaster's key store and history in real Chromium IndexedDB and WebCrypto: one key per browser, kept across
 // reloads, never at rest in the clear, exportable and importable; history kept across reloads.
 import { expect, test, type Page } from "@playwright/test";
+import { HISTORY, KEY_STORE, openApp } from "./open-app.ts";
 
-const KEY_STORE = "/src/lib/broadcaster/key-store.ts";
-const HISTORY = "/src/lib/broadcaster/history.ts";
 
 type KeyStore = typeof import("../../src/lib/broadcaster/key-store.ts");
 type History = typeof import("../../src/lib/broadcaster/history.ts");
@@ -23,20 +22,7 @@ function exportKey(page: Page): Promise<string> {
 }
 
 // Each test gets a fresh browser context, so its IndexedDB starts empty; a reload keeps it.
-test.beforeEach(async ({ page }) => {
-  await page.goto("/");
-  // The first import of a dependency Vite has not pre-bundled yet (idb, viem/accounts) makes it re-optimize and
-  // reload the page: import both modules until that has settled, before a test's own steps run.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.evaluate(async (paths) => void (await Promise.all(paths.map((p) => import(/* @vite-ignore */ p)))), [KEY_STORE, HISTORY]);
-      return;
-    } catch (error) {
-      if (attempt >= 5 || !/context was destroyed|navigat/i.test(String(error))) throw error;
-      await page.waitForLoadState("load");
-    }
-  }
-});
+test.beforeEach(async ({ page }) => openApp(page));
 
 test("a key is created once and the same address comes back after a reload", async ({ page }) => {
   const first = await loadOrCreate(page);

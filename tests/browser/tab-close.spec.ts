@@ -2,9 +2,8 @@
 // neither its key nor the history it had committed, and leaves no half-written record for the next tab.
 import { expect, test, type Page } from "@playwright/test";
 import { scaled } from "../reliability/bounds.ts";
+import { HISTORY, KEY_STORE, openApp } from "./open-app.ts";
 
-const KEY_STORE = "/src/lib/broadcaster/key-store.ts";
-const HISTORY = "/src/lib/broadcaster/history.ts";
 /** An orchestrator the "stream" records its segments against. */
 const ORCHESTRATOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 /** Segments whose record is awaited before the close: these must all be there afterwards. */
@@ -15,19 +14,6 @@ const CLOSES = scaled(8, 3);
 type KeyStore = typeof import("../../src/lib/broadcaster/key-store.ts");
 type History = typeof import("../../src/lib/broadcaster/history.ts");
 
-/** Opens the app and imports both modules until Vite's first-use re-optimization (a reload) has settled. */
-async function openApp(page: Page): Promise<void> {
-  await page.goto("/");
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.evaluate(async (paths) => void (await Promise.all(paths.map((p) => import(/* @vite-ignore */ p)))), [KEY_STORE, HISTORY]);
-      return;
-    } catch (error) {
-      if (attempt >= 5 || !/context was destroyed|navigat/i.test(String(error))) throw error;
-      await page.waitForLoadState("load");
-    }
-  }
-}
 
 function loadOrCreate(page: Page): Promise<{ address: string; created: boolean }> {
   return page.evaluate(async (path) => {
