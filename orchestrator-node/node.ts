@@ -171,6 +171,10 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
       },
       sessions: (count) => metrics.sessions.set(count),
       transcoded: (job, segment) => publicStreams.add(job, segment),
+      relayed: (job, segment) => {
+        metrics.relayedSegments.inc();
+        publicStreams.add(job, segment, { relayed: true });
+      },
     },
   });
 

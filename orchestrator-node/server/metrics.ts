@@ -26,6 +26,11 @@ export function createMetrics() {
       labelNames: ["reason"],
       registers: [registry],
     }),
+    relayedSegments: new Counter({
+      name: "streamflow_relayed_segments_total",
+      help: "Segments other orchestrators transcoded, relayed by broadcasters after a failover into the public window",
+      registers: [registry],
+    }),
     publicWindowBytes: new Gauge({
       name: "streamflow_public_window_bytes",
       help: "Bytes of published streams' renditions held for viewers (the public window)",

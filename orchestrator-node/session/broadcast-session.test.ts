@@ -3,7 +3,8 @@ import { keccak256 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { LowPMBalance } from "../../src/lib/protocol/errors.ts";
 import { renditionPayloads, signedReceiptOf, type JobRequest, type Message, type Result, type Segment } from "../../src/lib/protocol/messages.ts";
-import { ladderHash, recoverReceiptSigner } from "../../src/lib/protocol/receipt.ts";
+import { ladderHash, recoverReceiptSigner, signReceipt } from "../../src/lib/protocol/receipt.ts";
+import { relayedSegmentOf } from "../../src/lib/broadcaster/relay.ts";
 import type { TicketParams } from "../../src/lib/protocol/types.ts";
 import { makeClip } from "../../tests/media/make-clip.ts";
 import { silentLogger } from "../log.ts";
@@ -39,7 +40,7 @@ const ROUND = 7_777n;
  * The session's neighbours: a payment gate that records what it is asked, the real transcoder counted, and a chain
  * whose current round is ROUND (or cannot be read).
  */
-function harness(gate: Partial<{ refuse: Error; newTicketParams: TicketParams; chainDown: boolean }> = {}) {
+function harness(gate: Partial<{ refuse: Error; newTicketParams: TicketParams; chainDown: boolean; publish: boolean }> = {}) {
   const sent: { message: Message; payload?: Uint8Array }[] = [];
   const calls = { check: 0, commit: 0, transcode: 0 };
   const payments: PaymentGate = {
@@ -50,15 +51,39 @@ function harness(gate: Partial<{ refuse: Error; newTicketParams: TicketParams; c
     },
   };
   const transcode: Transcode = async (_s, bytes, ladder) => (calls.transcode++, transcodeSegment(bytes, ladder, { encoder: "libx264" }));
+  const relayed: { sequenceNumber: number; transcodedBy: string; bytes: Uint8Array[] }[] = [];
   const session = new BroadcastSession({
-    job, orchestrator, payments, transcode, log: silentLogger,
+    job: gate.publish ? { ...job, publish: true } : job, orchestrator, payments, transcode, log: silentLogger,
+    events: {
+      segment: () => {},
+      relayed: (_job, s) => void relayed.push({ sequenceNumber: s.sequenceNumber, transcodedBy: s.transcodedBy, bytes: s.renditions.map((r) => r.bytes) }),
+    },
     send: async (message, payload) => void sent.push({ message, payload }),
     currentRound: async () => {
       if (gate.chainDown) throw new Error("RPC unreachable");
       return ROUND;
     },
   });
-  return { session, sent, calls };
+  return { session, sent, calls, relayed };
+}
+
+/** Another orchestrator of the stream: its result for segment n of `job`, as the broadcaster relays it. */
+const elsewhere = privateKeyToAccount("0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba");
+async function relayOf(sequenceNumber: number, o: { by?: typeof elsewhere; ladder?: JobRequest["output"] } = {}) {
+  const by = o.by ?? elsewhere;
+  const ladder = o.ladder ?? job.output;
+  const renditions = ladder.map((r, i) => ({ name: r.name, width: r.width, height: r.height, bytes: new Uint8Array([sequenceNumber, i, 42]) }));
+  const receipt = await signReceipt(by, {
+    streamId: job.streamId, sequenceNumber, inputHash: keccak256(new Uint8Array([sequenceNumber])), jobHash: ladderHash(ladder),
+    outputs: renditions.map((r) => ({ rendition: r.name, hash: keccak256(r.bytes) })), orchestrator: by.address, round: ROUND,
+  });
+  return relayedSegmentOf({ result: { sequenceNumber, orchestrator: by.address, renditions, receipt }, durationMs: 2000 });
+}
+
+/** The InvalidMessage field the session answered a relayed segment with. */
+function refusedField(sent: { message: Message }[]): string | undefined {
+  const last = sent.at(-1)?.message;
+  return last?.type === "error" && last.error.name === "InvalidMessage" ? String(last.error.data?.field) : undefined;
 }
 
 describe("BroadcastSession", () => {
@@ -118,4 +143,48 @@ describe("BroadcastSession", () => {
     await session.handle(segmentOf(clip.bytes, 0, { durationMs: 1000 }), clip.bytes);
     expect(sent.map((s) => s.message.type)).toEqual(["result", "ticketParamsUpdate"]);
   }, 30_000);
+
+  describe("relayed segments (after a failover elsewhere)", () => {
+    it("hands a published stream's relayed segment to the public window, checked, and answers nothing", async () => {
+      const { session, sent, calls, relayed } = harness({ publish: true });
+      const { message, payload } = await relayOf(3);
+      await session.handle(message, payload);
+      expect(sent).toEqual([]);
+      expect(calls.transcode).toBe(0);
+      expect(relayed).toEqual([{ sequenceNumber: 3, transcodedBy: elsewhere.address, bytes: [new Uint8Array([3, 0, 42]), new Uint8Array([3, 1, 42])] }]);
+    });
+
+    it("refuses, by field, what the broadcaster could not have got from another orchestrator of this stream", async () => {
+      const cases: [string, () => Promise<{ message: Message; payload: Uint8Array }>, boolean?][] = [
+        ["type", () => relayOf(1), false],
+        ["streamId", async () => { const r = await relayOf(1); return { ...r, message: { ...r.message, streamId: "other" } as Message }; }],
+        ["receipt.jobHash", () => relayOf(1, { ladder: [job.output[0]!] })],
+        ["receipt.orchestrator", () => relayOf(1, { by: orchestrator })],
+        ["receipt.sig", async () => { const r = await relayOf(1); return { ...r, message: { ...r.message, sequenceNumber: 2 } as Message }; }],
+        ["renditions[1].contentHash", async () => { const r = await relayOf(1); const payload = r.payload.slice(); payload[4] = 0; return { ...r, payload }; }],
+      ];
+      for (const [field, make, publish = true] of cases) {
+        const { session, sent, relayed } = harness({ publish });
+        const { message, payload } = await make();
+        await session.handle(message, payload);
+        expect(refusedField(sent), field).toBe(field);
+        expect(relayed, field).toEqual([]);
+      }
+    });
+
+    it("takes a few before any segment is transcoded here, then one more per segment transcoded", async () => {
+      const { session, sent, relayed } = harness({ publish: true });
+      for (let n = 0; n < 4; n++) {
+        const { message, payload } = await relayOf(n);
+        await session.handle(message, payload);
+      }
+      expect(relayed.map((r) => r.sequenceNumber)).toEqual([0, 1, 2]);
+      expect(refusedField(sent)).toBe("sequenceNumber");
+      const clip = await makeClip({ width: 640, height: 360, durationS: 1 });
+      await session.handle(segmentOf(clip.bytes, 4, { durationMs: 1000 }), clip.bytes);
+      const { message, payload } = await relayOf(3);
+      await session.handle(message, payload);
+      expect(relayed.map((r) => r.sequenceNumber)).toEqual([0, 1, 2, 3]);
+    }, 30_000);
+  });
 });

@@ -1,12 +1,12 @@
 // One broadcaster's session on this orchestrator: segments arrive over the data channel and each goes through
 // payment check → format check → payment commit (winning tickets made durable) → transcode → signed receipt →
 // result. A refusal at any step is answered with its named error and costs no transcoding.
-import type { Hex } from "viem";
+import { isAddressEqual, type Hex } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { InvalidMessage, InvalidTicket, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
 import { chainUnavailableFrom } from "../chain/unavailable.ts";
-import type { JobRequest, Message, Segment } from "../../src/lib/protocol/messages.ts";
-import { contentHash, ladderHash, signReceipt } from "../../src/lib/protocol/receipt.ts";
+import { renditionPayloads, signedReceiptOf, type JobRequest, type Message, type RelayedSegment, type Segment } from "../../src/lib/protocol/messages.ts";
+import { contentHash, ladderHash, recoverReceiptSigner, signReceipt } from "../../src/lib/protocol/receipt.ts";
 import type { TicketParams } from "../../src/lib/protocol/types.ts";
 import type { Logger } from "../log.ts";
 import type { Rendition } from "../transcode/ladder.ts";
@@ -35,11 +35,27 @@ export interface SessionEvents {
    * A segment's renditions went back to the broadcaster: for what else they serve (the public window of a published
    * stream). Called in sequence order per session; it must not throw, and a throw costs the broadcaster nothing.
    */
-  transcoded?(
-    job: JobRequest,
-    segment: { sequenceNumber: number; durationMs: number; renditions: readonly { rendition: Rendition; bytes: Uint8Array }[] },
-  ): void;
+  transcoded?(job: JobRequest, segment: PublishedSegment): void;
+  /**
+   * The broadcaster relayed a segment another orchestrator of this stream transcoded (after a failover), checked:
+   * for the public window only, where it must not replace a segment this node made. It must not throw.
+   */
+  relayed?(job: JobRequest, segment: PublishedSegment & { transcodedBy: Hex }): void;
 }
+
+/** A segment's renditions as the public window keeps them. */
+export interface PublishedSegment {
+  sequenceNumber: number;
+  durationMs: number;
+  renditions: readonly { rendition: Rendition; bytes: Uint8Array }[];
+}
+
+/**
+ * Relayed segments a session takes before it has transcoded any: the few a viewer polling once a second can be
+ * behind live when the orchestrator it watched from goes away. Each segment transcoded here allows one more, so a
+ * broadcaster cannot use the window as free storage beyond the segments it pays for.
+ */
+export const RELAYED_SEGMENTS_ALLOWANCE = 3;
 
 export interface BroadcastSessionOptions {
   job: JobRequest;
@@ -60,6 +76,8 @@ export class BroadcastSession {
   readonly #jobHash: Hex;
   /** Segments are handled one after another: results go back in order and one session cannot hog the node. */
   #queue: Promise<void> = Promise.resolve();
+  /** Relayed segments this session may still take (RELAYED_SEGMENTS_ALLOWANCE). */
+  #relayAllowance = RELAYED_SEGMENTS_ALLOWANCE;
 
   constructor(options: BroadcastSessionOptions) {
     this.#o = options;
@@ -80,8 +98,17 @@ export class BroadcastSession {
   }
 
   async #dispatch(message: Message, payload: Uint8Array): Promise<void> {
+    if (message.type === "relayedSegment") {
+      try {
+        await this.#takeRelayed(message, payload);
+      } catch (error) {
+        this.#o.log.info({ stream: this.streamId, segment: message.sequenceNumber, err: (error as Error).name }, "relayed segment refused");
+        await this.#sendError(error, message.sequenceNumber);
+      }
+      return;
+    }
     if (message.type !== "segment") {
-      await this.#sendError(new InvalidMessage({ messageType: message.type, field: "type", reason: "a session takes segment messages" }));
+      await this.#sendError(new InvalidMessage({ messageType: message.type, field: "type", reason: "a session takes segment and relayedSegment messages" }));
       return;
     }
     try {
@@ -141,6 +168,7 @@ export class BroadcastSession {
       payload,
     );
     this.#o.events?.segment("transcoded", { sequenceNumber: segment.sequenceNumber, transcodeMs });
+    this.#relayAllowance++;
     try {
       this.#o.events?.transcoded?.(job, { sequenceNumber: segment.sequenceNumber, durationMs: segment.durationMs, renditions });
     } catch (error) {
@@ -149,6 +177,42 @@ export class BroadcastSession {
     }
     // After a win the old recipientRand is about to become public on chain: pay with new params from now on.
     if (newTicketParams) await this.#o.send({ v: 1, type: "ticketParamsUpdate", streamId: job.streamId, ticketParams: newTicketParams });
+  }
+
+  /**
+   * Checks a relayed segment as the broadcaster checked the result it came in — the same ladder, bytes that match
+   * their hashes, a receipt signed by the orchestrator it names — and hands it to the public window.
+   * @throws InvalidMessage naming what does not hold
+   */
+  async #takeRelayed(relayed: RelayedSegment, payload: Uint8Array): Promise<void> {
+    const { job } = this.#o;
+    const refuse = (field: string, reason: string) => new InvalidMessage({ messageType: "relayedSegment", field, reason });
+    if (job.publish !== true) throw refuse("type", "this stream is not published: relayed segments only feed a public window");
+    if (relayed.streamId !== job.streamId) throw refuse("streamId", `this session is ${job.streamId}`);
+    if (this.#relayAllowance <= 0) throw refuse("sequenceNumber", "more relayed segments than this session has transcoded");
+    if (relayed.receipt.jobHash !== this.#jobHash) throw refuse("receipt.jobHash", "names another ladder than this session's");
+    if (isAddressEqual(relayed.receipt.orchestrator, this.#o.orchestrator.address)) throw refuse("receipt.orchestrator", "is this orchestrator: its own segments need no relay");
+    const sameLadder =
+      relayed.renditions.length === job.output.length &&
+      relayed.renditions.every((r, i) => r.name === job.output[i]!.name && r.width === job.output[i]!.width && r.height === job.output[i]!.height);
+    if (!sameLadder) throw refuse("renditions", "are not this job's ladder, in its order");
+    const parts = renditionPayloads(relayed, payload);
+    parts.forEach((bytes, i) => {
+      if (contentHash(bytes) !== relayed.renditions[i]!.contentHash) throw refuse(`renditions[${i}].contentHash`, "does not match the bytes received");
+    });
+    const signer = await recoverReceiptSigner(signedReceiptOf(relayed)).catch(() => undefined);
+    if (!signer || !isAddressEqual(signer, relayed.receipt.orchestrator)) throw refuse("receipt.sig", "is not the signature of the orchestrator the receipt names");
+    this.#relayAllowance--;
+    try {
+      this.#o.events?.relayed?.(job, {
+        sequenceNumber: relayed.sequenceNumber,
+        durationMs: relayed.durationMs,
+        renditions: job.output.map((rendition, i) => ({ rendition, bytes: parts[i]! })),
+        transcodedBy: relayed.receipt.orchestrator,
+      });
+    } catch (error) {
+      this.#o.log.error({ stream: this.streamId, segment: relayed.sequenceNumber, err: String(error) }, "publishing a relayed segment failed");
+    }
   }
 
   async #sendError(thrown: unknown, sequenceNumber?: number): Promise<void> {

@@ -93,6 +93,18 @@ describe("PublicStreams", () => {
     expect(store.totalBytes).toBe(2 * 30);
   });
 
+  it("fills a gap with a segment relayed from another orchestrator, but never replaces one made here", () => {
+    const store = new PublicStreams({ orchestrator: ORCHESTRATOR });
+    const j = job("s");
+    store.add(j, seg(4, 10, 1));
+    store.add(j, seg(4, 30, 7), { relayed: true });
+    store.add(j, seg(3, 20, 5), { relayed: true });
+    expect(store.segments("s").map((s) => s.sequenceNumber)).toEqual([3, 4]);
+    expect([...store.segment("s", "360p", 4)!]).toEqual(new Array(10).fill(1));
+    expect([...store.segment("s", "360p", 3)!]).toEqual(new Array(20).fill(5));
+    expect(store.totalBytes).toBe(2 * 10 + 2 * 20);
+  });
+
   it("evicts the oldest segments of any stream once over the byte budget", () => {
     const store = new PublicStreams({ orchestrator: ORCHESTRATOR, maxTotalBytes: 100 });
     const a = job("a");

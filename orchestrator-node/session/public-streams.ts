@@ -87,9 +87,12 @@ export class PublicStreams {
   /**
    * Keeps a transcoded segment of a published job (others are ignored). The same sequenceNumber again replaces the
    * stored one: a broadcaster re-sends a segment after a fault elsewhere, and viewers should get the newest.
+   * `relayed`: the segment was transcoded elsewhere and relayed by the broadcaster (BroadcastSession's relayed event).
    */
-  add(job: JobRequest, segment: TranscodedSegment): void {
+  add(job: JobRequest, segment: TranscodedSegment, o: { relayed?: boolean } = {}): void {
     if (job.publish !== true) return;
+    // A segment another orchestrator made, relayed after a failover, fills a gap: it never replaces one made here.
+    if (o.relayed && this.#streams.get(job.streamId)?.segments.has(segment.sequenceNumber)) return;
     const byteLength = segment.renditions.reduce((n, r) => n + r.bytes.byteLength, 0);
     if (byteLength > this.#maxTotalBytes) return;
 

@@ -7,6 +7,7 @@ import { ProtocolError } from "../protocol/errors.ts";
 import type { JobRequest, Quote } from "../protocol/messages.ts";
 import { NoOrchestratorLeft, OrchestratorDisconnected, SegmentTimedOut, SessionNotOpened } from "./errors.ts";
 import { OrchestratorSession, refusedForStaleParams, type CreatePeer, type OutgoingSegment, type TranscodedSegment } from "./orchestrator-session.ts";
+import { RecentResults } from "./relay.ts";
 
 /** An orchestrator the broadcaster may use, best first; `quote` is the one discovery got, if still fresh. */
 export interface BroadcastCandidate {
@@ -55,11 +56,14 @@ export class Broadcast {
   readonly #dropped = new Set<string>();
   readonly #candidateOf = new Map<OrchestratorSession, BroadcastCandidate>();
   #opening?: Promise<OrchestratorSession | undefined>;
+  /** A published stream's last results, relayed to whoever takes over after a failover (relay.ts). */
+  readonly #recent?: RecentResults;
   #stopped = false;
 
   private constructor(o: BroadcastOptions) {
     this.#o = o;
     this.#untried = [...o.candidates];
+    if (o.job.publish === true) this.#recent = new RecentResults();
   }
 
   /** Opens the serving sessions (and standbys); throws NoOrchestratorLeft when not one serving session opens. */
@@ -112,6 +116,8 @@ export class Broadcast {
             }),
           ),
         );
+        this.#recent?.remember({ result, durationMs: segment.durationMs });
+        if (failedOver.length > 0) this.#relayRecent(result.orchestrator);
         return { ...result, failedOver };
       } catch {
         sessions = [];
@@ -125,12 +131,23 @@ export class Broadcast {
    */
   async redoAfterFault(segment: OutgoingSegment, fault: ProtocolError & { data: { orchestrator: string } }): Promise<BroadcastResult> {
     const faulty = fault.data.orchestrator.toLowerCase();
+    this.#recent?.forget(fault.data.orchestrator as Address);
     for (let i = this.#untried.length - 1; i >= 0; i--) if (this.#untried[i]!.address.toLowerCase() === faulty) this.#untried.splice(i, 1);
     const session = [...this.#serving, ...this.#standby].find((s) => s.orchestrator.toLowerCase() === faulty);
     if (session) this.#drop(session, fault);
     else this.#dropped.add(faulty);
     const result = await this.submit(segment);
     return { ...result, failedOver: [fault.data.orchestrator as Address, ...result.failedOver] };
+  }
+
+  /**
+   * After a segment failed over: the orchestrator that returned it gets the recent segments others made, after the
+   * segment itself, so that the relay never delays the live edge.
+   */
+  #relayRecent(to: Address): void {
+    const session = this.#serving.find((s) => s.orchestrator === to && !s.closed);
+    if (!session || !this.#recent) return;
+    for (const entry of this.#recent.takeFor(to)) void session.relay(entry).catch(() => {}); // a viewer may miss it; the stream does not
   }
 
   /** Closes every session. */

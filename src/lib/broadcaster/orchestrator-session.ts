@@ -19,6 +19,7 @@ import {
 } from "../protocol/messages.ts";
 import { contentHash, ladderHash, recoverReceiptSigner, type SignedTranscodeReceipt } from "../protocol/receipt.ts";
 import { InvalidResult, OrchestratorDisconnected, SegmentTimedOut, SessionNotOpened } from "./errors.ts";
+import { relayedSegmentOf, type RelayableResult } from "./relay.ts";
 import { TicketPayer } from "./ticket-payer.ts";
 
 /** Makes the initiating simple-peer (the browser's bundle, or Node's with wrtc). */
@@ -256,6 +257,16 @@ export class OrchestratorSession {
       clearTimeout(timer);
       this.#waiting.delete(segment.sequenceNumber);
     }
+  }
+
+  /**
+   * Relays a segment another orchestrator transcoded, for this one's public window (relay.ts). Nothing comes back
+   * when it is taken; a refusal is an error message that no segment waits for, and costs the stream nothing.
+   */
+  async relay(entry: RelayableResult): Promise<void> {
+    if (this.#closed) return;
+    const { message, payload } = relayedSegmentOf(entry);
+    await this.#channel.send(message, payload);
   }
 
   close(): void {

@@ -23,6 +23,7 @@ import {
   type JobRequest,
   type Message,
   type Quote,
+  type RelayedSegment,
   type Result,
   type Segment,
   type TicketParamsUpdate,
@@ -126,6 +127,16 @@ const result: Result = {
   transcodeMs: 850,
 };
 
+const relayedSegment: RelayedSegment = {
+  v: 1,
+  type: "relayedSegment",
+  streamId: result.streamId,
+  sequenceNumber: result.sequenceNumber,
+  durationMs: 2000,
+  renditions: result.renditions,
+  receipt: result.receipt,
+};
+
 const ticketParamsUpdate: TicketParamsUpdate = { v: 1, type: "ticketParamsUpdate", streamId: "stream-7f3a", ticketParams: params };
 
 const errorMessage: ErrorMessage = {
@@ -146,7 +157,7 @@ const OFFER_SDP =
 const sessionOffer: SessionOffer = { v: 1, type: "sessionOffer", job: jobRequest, offer: { type: "offer", sdp: OFFER_SDP } };
 const sessionAnswer: SessionAnswer = { v: 1, type: "sessionAnswer", streamId: "stream-7f3a", answer: { type: "answer", sdp: OFFER_SDP } };
 
-const SAMPLES = { jobRequest, quote, segment, result, ticketParamsUpdate, error: errorMessage, sessionOffer, sessionAnswer } satisfies Record<
+const SAMPLES = { jobRequest, quote, segment, result, relayedSegment, ticketParamsUpdate, error: errorMessage, sessionOffer, sessionAnswer } satisfies Record<
   Message["type"],
   Message
 >;
@@ -349,6 +360,15 @@ describe("every field's bounds reject", () => {
     ["result", "receipt.outputs", []],
     ["result", "transcodeMs", -1],
     ["result", "transcodeMs", 600_001],
+    ["relayedSegment", "durationMs", 0],
+    ["relayedSegment", "durationMs", 60_001],
+    ["relayedSegment", "durationMs", undefined],
+    ["relayedSegment", "renditions", []],
+    ["relayedSegment", "renditions", renditions(MAX_RENDITIONS, MAX_PAYLOAD_BYTES / MAX_RENDITIONS + 1)],
+    ["relayedSegment", "renditions[0].contentHash", "0x"],
+    ["relayedSegment", "receipt.sig", hex(64)],
+    ["relayedSegment", "receipt.orchestrator", BAD_CHECKSUM],
+    ["relayedSegment", "transcodeMs", 850],
     ["ticketParamsUpdate", "ticketParams.seed", hex(31)],
     ["ticketParamsUpdate", "streamId", "a/b"],
     ["error", "sequenceNumber", -1],

@@ -53,6 +53,7 @@ export const MESSAGE_TYPES = [
   "error",
   "sessionOffer",
   "sessionAnswer",
+  "relayedSegment",
 ] as const;
 /** Largest SDP accepted: a data-channel-only description with its ICE candidates (no trickle) is a few KiB. */
 export const MAX_SDP_CHARS = 16 * 1024;
@@ -210,22 +211,42 @@ const renditionResultSchema = z.strictObject({
  * Orchestrator → broadcaster: the renditions of one segment, their bytes following as the payload, concatenated in
  * the order listed. The receipt's other fields are this message's own (see signedReceiptOf), so they cannot disagree.
  */
+const renditionResultsSchema = z
+  .array(renditionResultSchema)
+  .min(1)
+  .max(MAX_RENDITIONS)
+  .superRefine(uniqueNames)
+  .refine((renditions) => renditions.reduce((sum, r) => sum + r.byteLength, 0) <= MAX_PAYLOAD_BYTES, {
+    error: `must add up to at most ${MAX_PAYLOAD_BYTES} bytes`,
+  });
+
+/** jobHash: receipt.ts ladderHash of the job's output; round: the round the orchestrator signed in (receipt.ts). */
+const resultReceiptSchema = z.strictObject({ inputHash: bytes32, jobHash: bytes32, round: uint256, orchestrator: address, sig: signature });
+
 export const resultSchema = z.strictObject({
   v: version,
   type: z.literal("result"),
   streamId,
   sequenceNumber,
-  renditions: z
-    .array(renditionResultSchema)
-    .min(1)
-    .max(MAX_RENDITIONS)
-    .superRefine(uniqueNames)
-    .refine((renditions) => renditions.reduce((sum, r) => sum + r.byteLength, 0) <= MAX_PAYLOAD_BYTES, {
-      error: `must add up to at most ${MAX_PAYLOAD_BYTES} bytes`,
-    }),
-  /** jobHash: receipt.ts ladderHash of the job's output; round: the round the orchestrator signed in (receipt.ts). */
-  receipt: z.strictObject({ inputHash: bytes32, jobHash: bytes32, round: uint256, orchestrator: address, sig: signature }),
+  renditions: renditionResultsSchema,
+  receipt: resultReceiptSchema,
   transcodeMs: boundedInt(0, MAX_TRANSCODE_MS),
+});
+
+/**
+ * Broadcaster → orchestrator, published streams only: a segment another orchestrator of this stream transcoded, its
+ * result relayed as it came (receipt and all, the renditions' bytes following as the payload) after a failover, so
+ * this orchestrator's public window also holds the recent segments viewers may not have fetched from the one that
+ * went away. The receipt shows who made the renditions; this orchestrator neither transcodes nor is paid for them.
+ */
+export const relayedSegmentSchema = z.strictObject({
+  v: version,
+  type: z.literal("relayedSegment"),
+  streamId,
+  sequenceNumber,
+  durationMs: boundedInt(1, MAX_SEGMENT_DURATION_MS),
+  renditions: renditionResultsSchema,
+  receipt: resultReceiptSchema,
 });
 
 /** Orchestrator → broadcaster: new params to make tickets from from now on (a new round, a new faceValue). */
@@ -284,6 +305,7 @@ export const messageSchema = z.discriminatedUnion(
     errorMessageSchema,
     sessionOfferSchema,
     sessionAnswerSchema,
+    relayedSegmentSchema,
   ],
   {
     error: (issue) =>
@@ -306,6 +328,7 @@ export type TicketParamsUpdate = z.output<typeof ticketParamsUpdateSchema>;
 export type ErrorMessage = z.output<typeof errorMessageSchema>;
 export type SessionOffer = z.output<typeof sessionOfferSchema>;
 export type SessionAnswer = z.output<typeof sessionAnswerSchema>;
+export type RelayedSegment = z.output<typeof relayedSegmentSchema>;
 
 // ---------------------------------------------------------------------------------------------------- text
 
@@ -393,10 +416,10 @@ export function decodeMessage(text: string): Message {
 
 // ---------------------------------------------------------------------------------------------------- payloads
 
-/** How many payload bytes follow a message's JSON: a segment's byteLength, the sum of a result's renditions, else 0. */
+/** How many payload bytes follow a message's JSON: a segment's byteLength, the sum of a result's (or relayed segment's) renditions, else 0. */
 export function payloadByteLength(message: Message): number {
   if (message.type === "segment") return message.byteLength;
-  if (message.type === "result") return message.renditions.reduce((sum, r) => sum + r.byteLength, 0);
+  if (message.type === "result" || message.type === "relayedSegment") return message.renditions.reduce((sum, r) => sum + r.byteLength, 0);
   return 0;
 }
 
@@ -406,7 +429,7 @@ export function requirePayloadLength(message: Message, payload: Uint8Array): voi
   if (payload.byteLength === expected) return;
   throw new InvalidMessage({
     messageType: message.type,
-    field: message.type === "result" ? "renditions" : "byteLength",
+    field: message.type === "result" || message.type === "relayedSegment" ? "renditions" : "byteLength",
     reason: `says ${expected} payload bytes but ${payload.byteLength} arrived`,
   });
 }
@@ -415,14 +438,14 @@ export function requirePayloadLength(message: Message, payload: Uint8Array): voi
  * Each rendition's bytes, cut from a result's payload in the order listed (views, not copies).
  * @throws InvalidMessage when the payload's length is not the sum of the renditions' byteLengths
  */
-export function renditionPayloads(result: Result, payload: Uint8Array): Uint8Array[] {
+export function renditionPayloads(result: Result | RelayedSegment, payload: Uint8Array): Uint8Array[] {
   requirePayloadLength(result, payload);
   let offset = 0;
   return result.renditions.map(({ byteLength }) => payload.subarray(offset, (offset += byteLength)));
 }
 
 /** The receipt a result carries, whole: its own stream, sequence number and renditions, with the receipt's fields. */
-export function signedReceiptOf(result: Result): SignedTranscodeReceipt {
+export function signedReceiptOf(result: Pick<Result | RelayedSegment, "streamId" | "sequenceNumber" | "renditions" | "receipt">): SignedTranscodeReceipt {
   return {
     receipt: {
       streamId: result.streamId,

@@ -16,6 +16,7 @@ import {
   type Message,
   type Price,
   type Quote,
+  type RelayedSegment,
   type Result,
   type Segment,
   type TicketParamsUpdate,
@@ -91,23 +92,36 @@ export const segment: fc.Arbitrary<Segment> = fc.record({
   }),
 });
 
+const renditionResults = fc.uniqueArray(
+  fc.record({
+    name: renditionName,
+    width: dimension,
+    height: dimension,
+    byteLength: fc.integer({ min: 1, max: MAX_PAYLOAD_BYTES / MAX_RENDITIONS }),
+    contentHash: bytes32,
+  }),
+  { selector: (r) => r.name, minLength: 1, maxLength: MAX_RENDITIONS },
+);
+const resultReceipt = fc.record({ inputHash: bytes32, jobHash: bytes32, round: uint256, orchestrator: address, sig: bytes(65) });
+
 export const result: fc.Arbitrary<Result> = fc.record({
   v: fc.constant(1 as const),
   type: fc.constant("result" as const),
   streamId,
   sequenceNumber,
-  renditions: fc.uniqueArray(
-    fc.record({
-      name: renditionName,
-      width: dimension,
-      height: dimension,
-      byteLength: fc.integer({ min: 1, max: MAX_PAYLOAD_BYTES / MAX_RENDITIONS }),
-      contentHash: bytes32,
-    }),
-    { selector: (r) => r.name, minLength: 1, maxLength: MAX_RENDITIONS },
-  ),
-  receipt: fc.record({ inputHash: bytes32, jobHash: bytes32, round: uint256, orchestrator: address, sig: bytes(65) }),
+  renditions: renditionResults,
+  receipt: resultReceipt,
   transcodeMs: fc.integer({ min: 0, max: MAX_TRANSCODE_MS }),
+});
+
+export const relayedSegment: fc.Arbitrary<RelayedSegment> = fc.record({
+  v: fc.constant(1 as const),
+  type: fc.constant("relayedSegment" as const),
+  streamId,
+  sequenceNumber,
+  durationMs: fc.integer({ min: 1, max: MAX_SEGMENT_DURATION_MS }),
+  renditions: renditionResults,
+  receipt: resultReceipt,
 });
 
 export const ticketParamsUpdate: fc.Arbitrary<TicketParamsUpdate> = fc.record({
@@ -151,5 +165,5 @@ export const errorMessage: fc.Arbitrary<ErrorMessage> = fc.record(
   { requiredKeys: ["v", "type", "error"] },
 );
 
-export const message: fc.Arbitrary<Message> = fc.oneof(jobRequest, quote, segment, result, ticketParamsUpdate, errorMessage);
+export const message: fc.Arbitrary<Message> = fc.oneof(jobRequest, quote, segment, result, relayedSegment, ticketParamsUpdate, errorMessage);
 

@@ -1,0 +1,76 @@
+// After a failover, the recent segments the orchestrator that went away had published exist nowhere a viewer can
+// fetch them: a viewer polls about once a second, so it may be a segment or two behind. The broadcaster holds their
+// results (receipt and renditions), so it relays the last few to the orchestrator that took over (relayedSegment),
+// and the viewer's follower finds them in its window. Only for published streams.
+import type { Address } from "viem";
+import { isAddressEqual } from "viem";
+import type { RelayedSegment } from "../protocol/messages.ts";
+import { contentHash } from "../protocol/receipt.ts";
+import type { TranscodedSegment } from "./orchestrator-session.ts";
+
+/** Results kept for relaying: what a viewer polling once a second can be behind live (the node takes as many). */
+export const RELAYED_SEGMENTS = 3;
+
+/** A result and its segment's duration, as a relayedSegment message needs them. */
+export interface RelayableResult {
+  result: Pick<TranscodedSegment, "sequenceNumber" | "orchestrator" | "renditions" | "receipt">;
+  durationMs: number;
+}
+
+/** The last RELAYED_SEGMENTS results of a stream, and which orchestrator has been sent which of them. */
+export class RecentResults {
+  readonly #kept: RelayableResult[] = [];
+  readonly #sent = new Map<string, Set<number>>();
+
+  /** Keeps a verified result (only the newest RELAYED_SEGMENTS by sequence number stay). */
+  remember(entry: RelayableResult): void {
+    const at = this.#kept.findIndex((k) => k.result.sequenceNumber === entry.result.sequenceNumber);
+    if (at >= 0) this.#kept.splice(at, 1);
+    this.#kept.push(entry);
+    this.#kept.sort((a, b) => a.result.sequenceNumber - b.result.sequenceNumber);
+    if (this.#kept.length > RELAYED_SEGMENTS) this.#kept.splice(0, this.#kept.length - RELAYED_SEGMENTS);
+  }
+
+  /** Drops an orchestrator's results: it failed a spot check, so what it made is not to be shown anywhere. */
+  forget(orchestrator: Address): void {
+    for (let i = this.#kept.length - 1; i >= 0; i--) if (isAddressEqual(this.#kept[i]!.result.orchestrator, orchestrator)) this.#kept.splice(i, 1);
+  }
+
+  /** The kept results `to` did not make and has not been sent yet, oldest first; they count as sent from now on. */
+  takeFor(to: Address): RelayableResult[] {
+    const key = to.toLowerCase();
+    const sent = this.#sent.get(key) ?? new Set<number>();
+    this.#sent.set(key, sent);
+    const due = this.#kept.filter((k) => !isAddressEqual(k.result.orchestrator, to) && !sent.has(k.result.sequenceNumber));
+    for (const k of due) sent.add(k.result.sequenceNumber);
+    // Only numbers still kept can come up again: the set stays as small as the window.
+    for (const n of sent) if (!this.#kept.some((k) => k.result.sequenceNumber === n)) sent.delete(n);
+    return due;
+  }
+}
+
+/** The relayedSegment message for a result (its renditions' bytes, concatenated in order, are the payload). */
+export function relayedSegmentOf({ result, durationMs }: RelayableResult): { message: RelayedSegment; payload: Uint8Array } {
+  const { receipt, sig } = result.receipt;
+  const payload = new Uint8Array(result.renditions.reduce((n, r) => n + r.bytes.byteLength, 0));
+  let offset = 0;
+  for (const r of result.renditions) (payload.set(r.bytes, offset), (offset += r.bytes.byteLength));
+  return {
+    message: {
+      v: 1,
+      type: "relayedSegment",
+      streamId: receipt.streamId,
+      sequenceNumber: result.sequenceNumber,
+      durationMs,
+      renditions: result.renditions.map((r, i) => ({
+        name: r.name,
+        width: r.width,
+        height: r.height,
+        byteLength: r.bytes.byteLength,
+        contentHash: receipt.outputs[i]?.hash ?? contentHash(r.bytes),
+      })),
+      receipt: { inputHash: receipt.inputHash, jobHash: receipt.jobHash, round: receipt.round, orchestrator: receipt.orchestrator, sig },
+    },
+    payload,
+  };
+}
