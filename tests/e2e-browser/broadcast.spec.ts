@@ -103,6 +103,10 @@ test("go live from the tab: transcoded, paid, redeemed, watched, and failed over
     process.kill(pid, "SIGKILL");
     await expect.poll(() => segmentsDone(page), { timeout: 90_000, intervals: [1000] }).toBeGreaterThanOrEqual(before + 8);
     await expect(page.getByTestId("totals")).toContainText(/ 0 failed, [1-9]\d* failed over/);
+    // The one that took over got the last segments the killed one had published, for viewers behind live.
+    const takenOver = ORCHESTRATOR_URIS.filter((u) => u !== uri);
+    const relayed = async () => (await Promise.all(takenOver.map((u) => metric(u, "streamflow_relayed_segments_total").catch(() => 0)))).reduce((a, b) => a + b, 0);
+    await expect.poll(relayed, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     await expect(page.getByTestId("playback-status")).toContainText("none missing");
     await expectPlaying(video, SECOND);
     const watched = Number((await viewer.getByTestId("watch-status").textContent())?.match(/Played (\d+)/)?.[1] ?? 0);

@@ -1,7 +1,7 @@
 // Reliability under load: more broadcasters than the node's maxSessions get OrchestratorBusy for exactly the excess and
 // full service for the rest, while a burst from another client address runs into the per-IP rate limit on /quote and
 // /session without taking service from anyone else, and is served again once the limit's window has passed.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { stopAll } from "../../scripts/lib/processes.ts";
 import { decodeMessage, encodeMessage } from "../../src/lib/protocol/messages.ts";
 import { makeSegmentedClip } from "../media/make-clip.ts";
@@ -41,6 +41,7 @@ afterAll(async () => {
 
 describe("load", () => {
   it(`serves ${MAX_SESSIONS} broadcasters fully and tells exactly ${EXCESS} more OrchestratorBusy, through a rate-limited burst from another address`, async () => {
+    onTestFailed(() => console.log(`--- node log (tail) ---\n${net.nodeLog().slice(-8000)}`));
     const accounts = [];
     for (let i = 0; i < MAX_SESSIONS + EXCESS; i++) accounts.push(await net.fundedBroadcaster());
     const broadcasters = accounts.map((a, i) => ({ b: new NodeBroadcaster(a, net.nodeUrl), job: streamJob(a.address, `load-${i}`) }));
