@@ -2,7 +2,7 @@
 // chain over the real data channel, is refused with its named error and costs no transcoding; a sender spreading one
 // small deposit over several orchestrators gets from each at most its reserve share.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWalletClient, formatEther, http, numberToHex, parseEther, type Hex } from "viem";
+import { createWalletClient, formatEther, http, numberToHex, parseEther, type Address, type Hex } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { stopAll } from "../../scripts/lib/processes.ts";
 import { ticketBrokerAbi } from "../../src/lib/chain/abis.generated.ts";
@@ -32,6 +32,9 @@ let nodeB: ExtraNode;
 let nodeC: ExtraNode;
 let segments: Uint8Array[];
 const open: NodeBroadcaster[] = [];
+
+/** Blocks every `ms` besides those transactions mine (0: only those), as the embedded chain's config sets 1000. */
+const setIntervalMining = (ms: number) => net.chain.request({ method: "evm_setIntervalMining" as never, params: [ms] as never });
 
 const errorOf = (m: Message) => (m.type === "error" ? m.error : undefined);
 
@@ -187,30 +190,52 @@ describe("tickets under attack, through real nodes on a real chain", () => {
     const share = reserve / POOL_SIZE;
     const account = await net.fundedBroadcaster(deposit, reserve);
     const takenWei = new Map<string, bigint>();
-    for (const [name, node] of [["B", nodeB], ["C", nodeC]] as const) {
-      const wonBefore = metricValue(await node.metrics(), "streamflow_tickets_won_total");
-      const b = await session(account, node.url, `spread-${name}`);
-      const faceValue = b.ticketParams!.faceValue;
-      let refusal: Message | undefined;
-      for (let seq = 0; seq < 10 && refusal === undefined; seq++) {
-        const params = b.ticketParams!;
-        const reply = await b.sendSegment(`spread-${name}`, seq, segments[seq % segments.length]!, 2000);
-        if (reply.message.type === "error") refusal = reply.message;
-        // Every ticket wins, so every result is followed by new params: pay the next segment with those.
-        else await waitFor("new params after the win", async () => (b.ticketParams!.seed !== params.seed ? true : undefined), 10_000);
+    const recipients = new Map<string, Address>();
+    // The chain stands still (no block a second) until the wins are redeemed: however long the attack takes on a busy
+    // machine, its winning tickets stay within their validity period, and every one of them must be paid on chain.
+    await setIntervalMining(0);
+    try {
+      for (const [name, node] of [["B", nodeB], ["C", nodeC]] as const) {
+        const wonBefore = metricValue(await node.metrics(), "streamflow_tickets_won_total");
+        const b = await session(account, node.url, `spread-${name}`);
+        const faceValue = b.ticketParams!.faceValue;
+        recipients.set(name, b.ticketParams!.recipient);
+        let refusal: Message | undefined;
+        for (let seq = 0; seq < 10 && refusal === undefined; seq++) {
+          const params = b.ticketParams!;
+          const reply = await b.sendSegment(`spread-${name}`, seq, segments[seq % segments.length]!, 2000);
+          if (reply.message.type === "error") refusal = reply.message;
+          // Every ticket wins, so every result is followed by new params: pay the next segment with those.
+          else await waitFor("new params after the win", async () => (b.ticketParams!.seed !== params.seed ? true : undefined), 10_000);
+        }
+        expect(refusal && errorOf(refusal)).toMatchObject({ name: "LowPMBalance" });
+        const wins = BigInt(metricValue(await node.metrics(), "streamflow_tickets_won_total") - wonBefore);
+        takenWei.set(name, wins * faceValue);
+        expect(wins * faceValue).toBeLessThanOrEqual(share);
       }
-      expect(refusal && errorOf(refusal)).toMatchObject({ name: "LowPMBalance" });
-      const wins = BigInt(metricValue(await node.metrics(), "streamflow_tickets_won_total") - wonBefore);
-      takenWei.set(name, wins * faceValue);
-      expect(wins * faceValue).toBeLessThanOrEqual(share);
-    }
-    const total = [...takenWei.values()].reduce((a, b) => a + b, 0n);
-    console.log(
-      `double-spend: deposit ${formatEther(deposit)} ETH, reserve ${formatEther(reserve)} ETH (share ${formatEther(share)} ETH each); ` +
-        `taken: ${[...takenWei].map(([n, w]) => `${n} ${formatEther(w)} ETH`).join(", ")}; total ${formatEther(total)} ETH`,
-    );
-    expect(total).toBeGreaterThan(deposit); // the deposit alone was double-spent...
-    expect(total).toBeLessThanOrEqual(deposit + reserve); // ...but deposit and reserve cover every win
+      const total = [...takenWei.values()].reduce((a, b) => a + b, 0n);
+      console.log(
+        `double-spend: deposit ${formatEther(deposit)} ETH, reserve ${formatEther(reserve)} ETH (share ${formatEther(share)} ETH each); ` +
+          `taken: ${[...takenWei].map(([n, w]) => `${n} ${formatEther(w)} ETH`).join(", ")}; total ${formatEther(total)} ETH`,
+      );
+      expect(total).toBeGreaterThan(deposit); // the deposit alone was double-spent...
+      expect(total).toBeLessThanOrEqual(deposit + reserve); // ...but deposit and reserve cover every win
 
-  }, 180_000);
+      // Both nodes redeem what they took: every win is paid on chain, from the deposit and then from the reserve.
+      await Promise.all([nodeB, nodeC].map((node) => node.restart({ ...WINNER_SETTINGS, redeemIntervalMs: 500 })));
+      const broker = net.deployments.contracts.TicketBroker;
+      const paidTo = async (recipient: Address) =>
+        (await net.chain.getContractEvents({ address: broker, abi: ticketBrokerAbi, eventName: "WinningTicketRedeemed", args: { sender: account.address, recipient }, fromBlock: 0n }))
+          .reduce((sum, e) => sum + e.args.faceValue!, 0n);
+      for (const [name, recipient] of recipients) {
+        const node = name === "B" ? nodeB : nodeC;
+        await waitFor(`node ${name}'s wins redeemed on chain`, async () => ((await paidTo(recipient)) === takenWei.get(name) ? true : undefined), 60_000, node.log);
+      }
+      const [senderAfter, reserveAfter] = await net.chain.readContract({ address: broker, abi: ticketBrokerAbi, functionName: "getSenderInfo", args: [account.address] });
+      expect(senderAfter.deposit).toBe(0n);
+      expect(reserve - reserveAfter.fundsRemaining).toBe(total - deposit);
+    } finally {
+      await setIntervalMining(1_000);
+    }
+  }, 240_000);
 });
