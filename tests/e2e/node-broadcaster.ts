@@ -4,7 +4,7 @@ import wrtc from "@roamhq/wrtc";
 import Peer from "simple-peer";
 import type { LocalAccount } from "viem/accounts";
 import { ProtocolMessageChannel, simplePeerFrameChannel } from "../../src/lib/protocol/message-channel.ts";
-import { decodeMessage, encodeMessage, type JobRequest, type Message, type Quote, type RelayedSegment, type Segment } from "../../src/lib/protocol/messages.ts";
+import { decodeMessage, encodeMessage, type JobRequest, type Message, type Quote, type Segment } from "../../src/lib/protocol/messages.ts";
 import { contentHash } from "../../src/lib/protocol/receipt.ts";
 import type { TicketParams } from "../../src/lib/protocol/types.ts";
 import { TicketPayer, type PendingPayment } from "../../src/lib/broadcaster/ticket-payer.ts";
@@ -89,11 +89,6 @@ export class NodeBroadcaster {
     const reply = new Promise<SegmentReply>((resolve) => this.#waiting.set(segment.sequenceNumber, resolve));
     await this.#channel!.send(segment, bytes);
     return reply;
-  }
-
-  /** Sends a relayed segment (nothing comes back when the node takes it; a refusal lands in `received`). */
-  async sendRelayed(message: RelayedSegment, payload: Uint8Array): Promise<void> {
-    await this.#channel!.send(message, payload);
   }
 
   /** Pays for and sends one segment; resolves with the orchestrator's result or error for it. */

@@ -289,6 +289,9 @@ export class OrchestratorSession {
       for (const wake of this.#paramsWaiters.splice(0)) wake();
       return;
     }
+    // A refused relay names its segment too, which may be on its way here itself (redone after a fault): the refusal
+    // answers the relay, never the segment.
+    if (message.type === "error" && message.error.data?.messageType === "relayedSegment") return;
     const sequenceNumber = "sequenceNumber" in message ? message.sequenceNumber : undefined;
     if (sequenceNumber !== undefined) this.#waiting.get(sequenceNumber)?.resolve({ message, payload });
   }

@@ -47,11 +47,12 @@ describe("RecentResults", () => {
     expect(numbers(recent.takeFor(A.address))).toEqual([1]);
   });
 
-  it("forgets what an orchestrator made once it failed a spot check", async () => {
+  it("forgets what an orchestrator made once it failed a spot check, and what it returns after", async () => {
     const recent = new RecentResults();
     recent.remember(await resultOf(0));
     recent.remember(await resultOf(1, B));
     recent.forget(A.address);
+    recent.remember(await resultOf(2)); // still in flight when the fault was found
     expect(numbers(recent.takeFor("0x000000000000000000000000000000000000dEaD"))).toEqual([1]);
   });
 });

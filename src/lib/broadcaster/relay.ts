@@ -21,9 +21,12 @@ export interface RelayableResult {
 export class RecentResults {
   readonly #kept: RelayableResult[] = [];
   readonly #sent = new Map<string, Set<number>>();
+  /** Orchestrators whose results are never relayed again (a failed spot check). */
+  readonly #faulty = new Set<string>();
 
   /** Keeps a verified result (only the newest RELAYED_SEGMENTS by sequence number stay). */
   remember(entry: RelayableResult): void {
+    if (this.#faulty.has(entry.result.orchestrator.toLowerCase())) return;
     const at = this.#kept.findIndex((k) => k.result.sequenceNumber === entry.result.sequenceNumber);
     if (at >= 0) this.#kept.splice(at, 1);
     this.#kept.push(entry);
@@ -31,8 +34,12 @@ export class RecentResults {
     if (this.#kept.length > RELAYED_SEGMENTS) this.#kept.splice(0, this.#kept.length - RELAYED_SEGMENTS);
   }
 
-  /** Drops an orchestrator's results: it failed a spot check, so what it made is not to be shown anywhere. */
+  /**
+   * Drops an orchestrator's results, and any it returns later (segments it still had in flight): it failed a spot
+   * check, so what it made is not to be shown anywhere.
+   */
   forget(orchestrator: Address): void {
+    this.#faulty.add(orchestrator.toLowerCase());
     for (let i = this.#kept.length - 1; i >= 0; i--) if (isAddressEqual(this.#kept[i]!.result.orchestrator, orchestrator)) this.#kept.splice(i, 1);
   }
 
