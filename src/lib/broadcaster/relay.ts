@@ -8,8 +8,12 @@ import type { RelayedSegment } from "../protocol/messages.ts";
 import { contentHash } from "../protocol/receipt.ts";
 import type { TranscodedSegment } from "./orchestrator-session.ts";
 
-/** Results kept for relaying: what a viewer polling once a second can be behind live (the node takes as many). */
-export const RELAYED_SEGMENTS = 3;
+/**
+ * Results kept for relaying. A viewer polls once a second and fetches up to the newest each time, so it is at most
+ * about one 2 s segment behind; one more covers a fetch cut off by the failure. Few, because they go out on the
+ * new session's channel before the next live segment does (the node takes up to 3).
+ */
+export const RELAYED_SEGMENTS = 2;
 
 /** A result and its segment's duration, as a relayedSegment message needs them. */
 export interface RelayableResult {
