@@ -58,6 +58,8 @@ export class Broadcast {
   #opening?: Promise<OrchestratorSession | undefined>;
   /** A published stream's last results, relayed to whoever takes over after a failover (relay.ts). */
   readonly #recent?: RecentResults;
+  /** Sessions that took over serving and have not been sent the recent results yet: after their first result. */
+  readonly #relayDue = new Set<OrchestratorSession>();
   #stopped = false;
 
   private constructor(o: BroadcastOptions) {
@@ -117,7 +119,7 @@ export class Broadcast {
           ),
         );
         this.#recent?.remember({ result, durationMs: segment.durationMs });
-        if (failedOver.length > 0) this.#relayRecent(result.orchestrator);
+        this.#relayRecent(result.orchestrator);
         return { ...result, failedOver };
       } catch {
         sessions = [];
@@ -141,18 +143,21 @@ export class Broadcast {
   }
 
   /**
-   * After a segment failed over: the orchestrator that returned it gets the recent segments others made, after the
-   * segment itself, so that the relay never delays the live edge.
+   * A session that took over serving (the one before failed, whether or not a segment was on its way) gets the recent
+   * segments others made once its first result is back, so that the relay never delays the live edge.
    */
   #relayRecent(to: Address): void {
-    const session = this.#serving.find((s) => s.orchestrator === to && !s.closed);
-    if (!session || !this.#recent) return;
+    const session = [...this.#relayDue].find((s) => s.orchestrator === to);
+    if (!session) return;
+    this.#relayDue.delete(session);
+    if (session.closed || !this.#recent) return;
     for (const entry of this.#recent.takeFor(to)) void session.relay(entry).catch(() => {}); // a viewer may miss it; the stream does not
   }
 
   /** Closes every session. */
   stop(): void {
     this.#stopped = true;
+    this.#relayDue.clear();
     for (const s of [...this.#serving, ...this.#standby]) s.close();
     this.#serving.length = 0;
     this.#standby.length = 0;
@@ -168,6 +173,7 @@ export class Broadcast {
     next ??= await this.#openNext();
     if (!next) return undefined;
     this.#serving.push(next);
+    if (this.#recent) this.#relayDue.add(next);
     this.#o.events?.onSessionOpened?.(next.orchestrator, "serving");
     void this.#refillStandby();
     return next;
@@ -194,6 +200,7 @@ export class Broadcast {
       if (i >= 0) list.splice(i, 1);
     }
     // Marked before close(): closing calls back here with "closed by the broadcaster", which must not be reported.
+    this.#relayDue.delete(session);
     const key = session.orchestrator.toLowerCase();
     const first = !this.#dropped.has(key);
     this.#dropped.add(key);

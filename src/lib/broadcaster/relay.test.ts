@@ -35,6 +35,13 @@ describe("RecentResults", () => {
     expect(numbers(recent.takeFor(B.address))).toEqual([0, 1, 2, 3, 4, 5].slice(-RELAYED_SEGMENTS));
   });
 
+  it("relays the newest few others made, though the one taking over made the newest", async () => {
+    const recent = new RecentResults();
+    for (const n of [0, 1, 2]) recent.remember(await resultOf(n));
+    recent.remember(await resultOf(3, B));
+    expect(numbers(recent.takeFor(B.address))).toEqual([0, 1, 2].slice(-RELAYED_SEGMENTS));
+  });
+
   it("relays to an orchestrator only what others made, and each segment once", async () => {
     const recent = new RecentResults();
     recent.remember(await resultOf(0));

@@ -21,21 +21,24 @@ export interface RelayableResult {
   durationMs: number;
 }
 
-/** The last RELAYED_SEGMENTS results of a stream, and which orchestrator has been sent which of them. */
+/** Results kept: the newest by others are relayed, and the one that took over may have made some of the newest. */
+const KEPT_RESULTS = RELAYED_SEGMENTS * 2;
+
+/** The last results of a stream, and which orchestrator has been sent which of them. */
 export class RecentResults {
   readonly #kept: RelayableResult[] = [];
   readonly #sent = new Map<string, Set<number>>();
   /** Orchestrators whose results are never relayed again (a failed spot check). */
   readonly #faulty = new Set<string>();
 
-  /** Keeps a verified result (only the newest RELAYED_SEGMENTS by sequence number stay). */
+  /** Keeps a verified result (only the newest few by sequence number stay). */
   remember(entry: RelayableResult): void {
     if (this.#faulty.has(entry.result.orchestrator.toLowerCase())) return;
     const at = this.#kept.findIndex((k) => k.result.sequenceNumber === entry.result.sequenceNumber);
     if (at >= 0) this.#kept.splice(at, 1);
     this.#kept.push(entry);
     this.#kept.sort((a, b) => a.result.sequenceNumber - b.result.sequenceNumber);
-    if (this.#kept.length > RELAYED_SEGMENTS) this.#kept.splice(0, this.#kept.length - RELAYED_SEGMENTS);
+    if (this.#kept.length > KEPT_RESULTS) this.#kept.splice(0, this.#kept.length - KEPT_RESULTS);
   }
 
   /**
@@ -47,12 +50,15 @@ export class RecentResults {
     for (let i = this.#kept.length - 1; i >= 0; i--) if (isAddressEqual(this.#kept[i]!.result.orchestrator, orchestrator)) this.#kept.splice(i, 1);
   }
 
-  /** The kept results `to` did not make and has not been sent yet, oldest first; they count as sent from now on. */
+  /**
+   * The newest RELAYED_SEGMENTS kept results `to` did not make and has not been sent yet, oldest first; they count as
+   * sent from now on.
+   */
   takeFor(to: Address): RelayableResult[] {
     const key = to.toLowerCase();
     const sent = this.#sent.get(key) ?? new Set<number>();
     this.#sent.set(key, sent);
-    const due = this.#kept.filter((k) => !isAddressEqual(k.result.orchestrator, to) && !sent.has(k.result.sequenceNumber));
+    const due = this.#kept.filter((k) => !isAddressEqual(k.result.orchestrator, to) && !sent.has(k.result.sequenceNumber)).slice(-RELAYED_SEGMENTS);
     for (const k of due) sent.add(k.result.sequenceNumber);
     // Only numbers still kept can come up again: the set stays as small as the window.
     for (const n of sent) if (!this.#kept.some((k) => k.result.sequenceNumber === n)) sent.delete(n);
