@@ -20,6 +20,7 @@ import type { LadderSegment } from "../../src/lib/playback/live-player.ts";
 import { transcodeSegment } from "../../orchestrator-node/transcode/transcode.ts";
 import { makeSegmentedClip } from "../media/make-clip.ts";
 import { startExtraNode, type ExtraNode } from "../reliability/lib/attack-nodes.ts";
+import { streamJob } from "../reliability/lib/crash-failover.ts";
 import { startE2eNetwork, waitFor, type E2eNetwork } from "./e2e-network.ts";
 
 let net: E2eNetwork;
@@ -75,12 +76,7 @@ async function transcodedElsewhere(job: JobRequest, sequenceNumber: number, byte
 describe("relayed segments on a real node", () => {
   it("puts the segments the broadcaster relays after a failover in the public window, so a viewer behind live misses none", async () => {
     const account = await net.fundedBroadcaster();
-    const job: JobRequest = {
-      v: 1, type: "jobRequest", streamId: "relayed", serviceId: "CPUTranscoding", broadcaster: account.address,
-      input: { codec: "h264", width: 1280, height: 720, fps: 30 },
-      output: [{ name: "360p", width: 640, height: 360, bitrateKbps: 800 }],
-      publish: true,
-    };
+    const job: JobRequest = { ...streamJob(account.address, "relayed"), publish: true };
     const segments = await makeSegmentedClip({ count: 4 });
     const before = await Promise.all([0, 1].map((n) => transcodedElsewhere(job, n, segments[n]!)));
 
@@ -112,12 +108,7 @@ describe("relayed segments on a real node", () => {
 
   it("through Broadcast: the orchestrator that takes over between segments gets the last ones after its first result", async () => {
     const account = await net.fundedBroadcaster();
-    const job: JobRequest = {
-      v: 1, type: "jobRequest", streamId: "takeover", serviceId: "CPUTranscoding", broadcaster: account.address,
-      input: { codec: "h264", width: 1280, height: 720, fps: 30 },
-      output: [{ name: "360p", width: 640, height: 360, bitrateKbps: 800 }],
-      publish: true,
-    };
+    const job: JobRequest = { ...streamJob(account.address, "takeover"), publish: true };
     const relayedSoFar = async () => Number((await net.metrics()).match(/^streamflow_relayed_segments_total (\d+)$/m)?.[1] ?? 0);
     const relayedBefore = await relayedSoFar();
     const [firstQuote, nextQuote] = await Promise.all([quoteFrom(first.url, job), quoteFrom(net.nodeUrl, job)]);
