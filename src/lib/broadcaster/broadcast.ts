@@ -34,6 +34,8 @@ export interface BroadcastOptions {
   standby: number;
   /** How long an orchestrator has to return a segment's result before it goes elsewhere. */
   segmentTimeoutMs: number;
+  /** How long its result is still awaited after that, in case every other one is slower (default 3 × the timeout). */
+  segmentDeadlineMs?: number;
   createPeer: CreatePeer;
   /** A fresh quote from a candidate, for sessions opened after discovery's quotes may have gone stale. */
   requestQuote(candidate: BroadcastCandidate): Promise<Quote>;
@@ -46,6 +48,9 @@ export interface BroadcastResult extends TranscodedSegment {
   /** Orchestrators that failed this segment before the one that returned it. */
   failedOver: Address[];
 }
+
+/** A slow orchestrator's result is awaited this many segment timeouts in all (segmentDeadlineMs's default). */
+const DEADLINE_PER_TIMEOUT = 3;
 
 export class Broadcast {
   readonly #o: BroadcastOptions;
@@ -96,35 +101,63 @@ export class Broadcast {
     return [...this.#serving, ...this.#standby];
   }
 
-  /** Sends a segment; resolves with the first verified result, failing over until one comes or nobody is left. */
-  async submit(segment: OutgoingSegment): Promise<BroadcastResult> {
+  /**
+   * Sends a segment; resolves with the first verified result, failing over until one comes or nobody is left. An
+   * orchestrator without a result after segmentTimeoutMs steps back to standby and the segment goes to the next one
+   * at once, but its answer is still awaited until segmentDeadlineMs: on a machine that is slow everywhere, a late
+   * segment is better than none, and whichever result comes first is taken.
+   */
+  submit(segment: OutgoingSegment): Promise<BroadcastResult> {
     const failedOver: Address[] = [];
-    let sessions = [...this.#serving];
-    for (;;) {
-      if (sessions.length === 0) {
-        // Each candidate at most once per segment: requeued ones come round again only for later segments.
-        const next = failedOver.length < this.#o.candidates.length ? await this.#promote() : undefined;
-        if (!next) throw new NoOrchestratorLeft({ sequenceNumber: segment.sequenceNumber, tried: failedOver.length });
-        sessions = [next];
-      }
-      try {
-        const result = await firstFulfilled(
-          sessions.map((s) =>
-            s.transcode(segment, this.#o.segmentTimeoutMs).catch((error: unknown) => {
-              failedOver.push(s.orchestrator);
-              if (error instanceof SegmentTimedOut || refusedForStaleParams(error)) this.#demote(s, asProtocolError(error));
-              else this.#drop(s, asProtocolError(error));
-              throw error;
-            }),
-          ),
+    const tried = new Set<OrchestratorSession>();
+    const deadlineMs = this.#o.segmentDeadlineMs ?? this.#o.segmentTimeoutMs * DEADLINE_PER_TIMEOUT;
+    return new Promise<BroadcastResult>((resolve, reject) => {
+      let pending = 0;
+      let settled = false;
+      let noneLeft: ProtocolError | undefined;
+      const launch = (s: OrchestratorSession) => {
+        tried.add(s);
+        pending++;
+        const onSlow = () => {
+          if (settled) return;
+          failedOver.push(s.orchestrator);
+          this.#demote(s, new SegmentTimedOut({ orchestrator: s.orchestrator, sequenceNumber: segment.sequenceNumber, timeoutMs: this.#o.segmentTimeoutMs }));
+          void next();
+        };
+        s.transcode(segment, deadlineMs, { afterMs: this.#o.segmentTimeoutMs, onSlow }).then(
+          (result) => {
+            pending--;
+            if (settled) return;
+            settled = true;
+            this.#recent?.remember({ result, durationMs: segment.durationMs });
+            this.#relayRecent(result.orchestrator);
+            resolve({ ...result, failedOver: failedOver.filter((a) => a !== result.orchestrator) });
+          },
+          (error: unknown) => {
+            pending--;
+            if (!failedOver.includes(s.orchestrator)) failedOver.push(s.orchestrator);
+            if (error instanceof SegmentTimedOut || refusedForStaleParams(error)) this.#demote(s, asProtocolError(error));
+            else this.#drop(s, asProtocolError(error));
+            if (!settled) void next();
+          },
         );
-        this.#recent?.remember({ result, durationMs: segment.durationMs });
-        this.#relayRecent(result.orchestrator);
-        return { ...result, failedOver };
-      } catch {
-        sessions = [];
-      }
-    }
+      };
+      const next = async () => {
+        // Each candidate at most once per segment: requeued ones come round again only for later segments.
+        const session = tried.size < this.#o.candidates.length ? await this.#promote() : undefined;
+        if (settled) return;
+        if (session && !tried.has(session)) return launch(session);
+        noneLeft ??= new NoOrchestratorLeft({ sequenceNumber: segment.sequenceNumber, tried: tried.size });
+        // Slow ones may still answer before their deadline.
+        if (pending === 0) {
+          settled = true;
+          reject(noneLeft);
+        }
+      };
+      const serving = [...this.#serving];
+      if (serving.length === 0) void next();
+      else for (const s of serving) launch(s);
+    });
   }
 
   /**
@@ -172,6 +205,8 @@ export class Broadcast {
     while (next?.closed) next = this.#standby.shift();
     next ??= await this.#openNext();
     if (!next) return undefined;
+    // Two failovers may await the same opening (#openNext is shared): the session joins once.
+    if (this.#serving.includes(next)) return next;
     this.#serving.push(next);
     if (this.#recent) this.#relayDue.add(next);
     this.#o.events?.onSessionOpened?.(next.orchestrator, "serving");

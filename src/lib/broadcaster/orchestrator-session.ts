@@ -60,6 +60,12 @@ export interface TranscodedSegment {
   senderNonces: bigint[];
 }
 
+/** Called once when a segment has had `afterMs` without a result; the wait goes on until the timeout. */
+export interface SlowSignal {
+  afterMs: number;
+  onSlow(): void;
+}
+
 export interface OpenSessionOptions {
   uri: string;
   job: JobRequest;
@@ -175,14 +181,16 @@ export class OrchestratorSession {
    * times: with a high winProb every segment wins, so the params a retry switches to may be retired by the win of
    * a segment sent just before it.
    */
-  async transcode(segment: OutgoingSegment, timeoutMs: number): Promise<TranscodedSegment> {
+  async transcode(segment: OutgoingSegment, timeoutMs: number, slow?: SlowSignal): Promise<TranscodedSegment> {
     const started = performance.now();
+    let said = false;
+    const once = slow && { afterMs: slow.afterMs, onSlow: () => void (said || ((said = true), slow.onSlow())) };
     for (let attempt = 0; ; attempt++) {
       const params = this.#payer.params;
       try {
         // A full timeout each time (a refusal comes at once: it says nothing of the orchestrator's speed); the round
         // trip still counts from the first send.
-        const result = await this.#transcodeOnce(segment, timeoutMs, started);
+        const result = await this.#transcodeOnce(segment, timeoutMs, started, once);
         return { ...result, paidAgain: attempt };
       } catch (error) {
         if (!refusedForStaleParams(error) || this.#closed || attempt >= MAX_PAYMENT_ATTEMPTS - 1) throw error;
@@ -208,7 +216,7 @@ export class OrchestratorSession {
     });
   }
 
-  async #transcodeOnce(segment: OutgoingSegment, timeoutMs: number, started: number): Promise<TranscodedSegment> {
+  async #transcodeOnce(segment: OutgoingSegment, timeoutMs: number, started: number, slow?: SlowSignal): Promise<TranscodedSegment> {
     if (this.#closed) throw this.#closed;
     const pending = await this.#payer.pay();
     const hash = contentHash(segment.bytes);
@@ -224,6 +232,8 @@ export class OrchestratorSession {
       payment: pending.payment,
     };
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Counted from the first send, across paying again: the slow signal says the segment is late, not the attempt.
+    const slowTimer = slow && setTimeout(() => slow.onSlow(), Math.max(0, slow.afterMs - (performance.now() - started)));
     const reply = new Promise<{ message: Message; payload: Uint8Array }>((resolve, reject) => {
       this.#waiting.set(segment.sequenceNumber, { resolve, reject });
       timer = setTimeout(() => {
@@ -255,6 +265,7 @@ export class OrchestratorSession {
       };
     } finally {
       clearTimeout(timer);
+      clearTimeout(slowTimer);
       this.#waiting.delete(segment.sequenceNumber);
     }
   }
