@@ -1,5 +1,5 @@
 // The tab's Broadcast against slow orchestrators, on two real nodes: a node made slow for real (SIGSTOP, then SIGCONT)
-// past the segment timeout. The segment goes to the next one at once, and the slow one's answer is still awaited: when
+// past the segment timeout. No test here times the broadcaster; the freezes set what cannot happen before when. The segment goes to the next one at once, and the slow one's answer is still awaited: when
 // every orchestrator is slow, the segment comes back late instead of failing (CI's verification run, every segment
 // spot-checked on 2 cores, once lost 24 segments to timeouts everywhere).
 import wrtc from "@roamhq/wrtc";
@@ -14,9 +14,12 @@ import { startExtraNode, type ExtraNode } from "../reliability/lib/attack-nodes.
 import { streamJob } from "../reliability/lib/crash-failover.ts";
 import { startE2eNetwork, waitFor, type E2eNetwork } from "./e2e-network.ts";
 
-const TIMEOUT_MS = 1_500;
-/** Longer than the timeout, well within the deadline (3 × the timeout). */
-const PAUSE_MS = 3_000;
+/** The page's: one segment duration. The deadline is 3 × this. */
+const TIMEOUT_MS = 2_000;
+/** Past the deadline: the frozen node cannot answer in time, whatever the machine's load. */
+const GONE_MS = 8_000;
+/** Past both timeouts (2 × TIMEOUT_MS), within the first one's deadline. */
+const SLOW_MS = 5_000;
 
 let net: E2eNetwork;
 let other: ExtraNode;
@@ -41,11 +44,11 @@ async function quoteFrom(uri: string, job: JobRequest): Promise<Quote> {
   return reply;
 }
 
-/** Freezes the node at `uri` for `ms` (SIGSTOP … SIGCONT): slow, not gone. */
-async function freeze(uri: string, ms: number): Promise<void> {
+/** Freezes the node at `uri` for `ms` (SIGSTOP … SIGCONT): slow, not gone. Resolves with its thaw. */
+async function freeze(uri: string, ms: number): Promise<{ thawed: Promise<void> }> {
   const { pid } = (await (await fetch(`${uri}/healthz`)).json()) as { pid: number };
   process.kill(pid, "SIGSTOP");
-  setTimeout(() => process.kill(pid, "SIGCONT"), ms).unref();
+  return { thawed: new Promise((r) => setTimeout(() => r(process.kill(pid, "SIGCONT") && undefined), ms)) };
 }
 
 async function startBroadcast(streamId: string) {
@@ -60,36 +63,42 @@ async function startBroadcast(streamId: string) {
   });
   await waitFor("a warm standby", async () => (broadcast.standby.length === 1 ? true : undefined), 20_000);
   const submit = (n: number) => broadcast.submit({ sequenceNumber: n, bytes: segments[n]!, durationMs: 2000, format: "mp4" });
-  return { broadcast, submit, first: quotes[0]!.orchestrator, second: quotes[1]!.orchestrator };
+  const uriOf = (orchestrator: string) => uris[quotes.findIndex((q) => q.orchestrator === orchestrator)]!;
+  return { broadcast, submit, uriOf };
 }
 
 describe("Broadcast with slow orchestrators", () => {
   it("sends the segment on at the timeout, and takes the first result", async () => {
-    const { broadcast, submit, first, second } = await startBroadcast("slow-one");
+    const { broadcast, submit, uriOf } = await startBroadcast("slow-one");
     try {
-      expect((await submit(0)).orchestrator).toBe(first);
-      await freeze(net.nodeUrl, PAUSE_MS);
-      const started = performance.now();
-      const result = await submit(1);
-      expect(result).toMatchObject({ orchestrator: second, failedOver: [first] });
-      expect(performance.now() - started).toBeLessThan(PAUSE_MS);
-      expect(broadcast.serving).toEqual([second]);
+      await submit(0); // a first transcode may itself run past the timeout on a busy machine: whoever serves now
+      const [slow] = broadcast.serving;
+      const [other] = broadcast.standby;
+      const { thawed } = await freeze(uriOf(slow!), GONE_MS);
+      try {
+        const result = await submit(1);
+        // (Who serves next is not asserted: the other one's first transcode may itself run past the timeout.)
+        expect(result).toMatchObject({ orchestrator: other, failedOver: [slow] });
+      } finally {
+        await thawed;
+      }
     } finally {
       broadcast.stop();
     }
   }, 60_000);
 
   it("brings a segment back late, not lost, when every orchestrator is slower than the timeout", async () => {
-    const { broadcast, submit, first } = await startBroadcast("slow-all");
+    const { broadcast, submit } = await startBroadcast("slow-all");
     try {
-      expect((await submit(0)).orchestrator).toBe(first);
-      await Promise.all([freeze(net.nodeUrl, PAUSE_MS), freeze(other.url, PAUSE_MS)]);
+      await submit(0);
       const started = performance.now();
+      const frozen = await Promise.all([freeze(net.nodeUrl, SLOW_MS), freeze(other.url, SLOW_MS)]);
       const result = await submit(1);
-      const tookMs = performance.now() - started;
+      // Nothing can answer before the thaw, so both timeouts had passed: the old broadcaster gave up there.
+      expect(performance.now() - started).toBeGreaterThan(TIMEOUT_MS * 2);
       expect(result.sequenceNumber).toBe(1);
-      expect(tookMs).toBeGreaterThan(TIMEOUT_MS * 2); // both timeouts passed: before, this was NoOrchestratorLeft
       expect(result.renditions.map((r) => r.name)).toEqual(["360p"]);
+      await Promise.all(frozen.map((f) => f.thawed));
     } finally {
       broadcast.stop();
     }
