@@ -2,17 +2,14 @@
 // past the segment timeout. No test here times the broadcaster; the freezes set what cannot happen before when. The segment goes to the next one at once, and the slow one's answer is still awaited: when
 // every orchestrator is slow, the segment comes back late instead of failing (CI's verification run, every segment
 // spot-checked on 2 cores, once lost 24 segments to timeouts everywhere).
-import wrtc from "@roamhq/wrtc";
-import Peer from "simple-peer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopAll } from "../../scripts/lib/processes.ts";
 import { Broadcast } from "../../src/lib/broadcaster/broadcast.ts";
-import type { CreatePeer } from "../../src/lib/broadcaster/orchestrator-session.ts";
-import { decodeMessage, encodeMessage, type JobRequest, type Quote } from "../../src/lib/protocol/messages.ts";
 import { makeSegmentedClip } from "../media/make-clip.ts";
 import { startExtraNode, type ExtraNode } from "../reliability/lib/attack-nodes.ts";
 import { streamJob } from "../reliability/lib/crash-failover.ts";
 import { startE2eNetwork, waitFor, type E2eNetwork } from "./e2e-network.ts";
+import { createPeer, quoteFrom } from "./tab-broadcaster-parts.ts";
 
 /** The page's: one segment duration. The deadline is 3 × this. */
 const TIMEOUT_MS = 2_000;
@@ -35,14 +32,6 @@ afterAll(async () => {
   await Promise.all([other?.stop(), net?.stopNode()]);
   await stopAll();
 });
-
-const createPeer: CreatePeer = (o) => new Peer({ ...o, wrtc });
-
-async function quoteFrom(uri: string, job: JobRequest): Promise<Quote> {
-  const reply = decodeMessage(await (await fetch(`${uri}/quote`, { method: "POST", headers: { "content-type": "application/json" }, body: encodeMessage(job) })).text());
-  if (reply.type !== "quote") throw new Error(`no quote from ${uri}: ${JSON.stringify(reply)}`);
-  return reply;
-}
 
 /** Freezes the node at `uri` for `ms` (SIGSTOP … SIGCONT): slow, not gone. Resolves with its thaw. */
 async function freeze(uri: string, ms: number): Promise<{ thawed: Promise<void> }> {

@@ -5,15 +5,13 @@
 // then plays 0, 1, 2 with nothing missing. Then the whole of it through the tab's Broadcast: two real nodes, the
 // serving one stopped between segments (nothing in flight, so no segment fails over), and the stream's last segments
 // are at the one that took over after its first result.
-import wrtc from "@roamhq/wrtc";
-import Peer from "simple-peer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { stopAll } from "../../scripts/lib/processes.ts";
 import { Broadcast } from "../../src/lib/broadcaster/broadcast.ts";
-import { OrchestratorSession, type CreatePeer } from "../../src/lib/broadcaster/orchestrator-session.ts";
+import { OrchestratorSession } from "../../src/lib/broadcaster/orchestrator-session.ts";
 import type { RelayableResult } from "../../src/lib/broadcaster/relay.ts";
-import { decodeMessage, encodeMessage, type JobRequest, type Quote } from "../../src/lib/protocol/messages.ts";
+import type { JobRequest } from "../../src/lib/protocol/messages.ts";
 import { contentHash, ladderHash, signReceipt } from "../../src/lib/protocol/receipt.ts";
 import { StreamFollower } from "../../src/lib/watch/stream-follower.ts";
 import type { LadderSegment } from "../../src/lib/playback/live-player.ts";
@@ -22,6 +20,7 @@ import { makeSegmentedClip } from "../media/make-clip.ts";
 import { startExtraNode, type ExtraNode } from "../reliability/lib/attack-nodes.ts";
 import { streamJob } from "../reliability/lib/crash-failover.ts";
 import { startE2eNetwork, waitFor, type E2eNetwork } from "./e2e-network.ts";
+import { createPeer, quoteFrom } from "./tab-broadcaster-parts.ts";
 
 let net: E2eNetwork;
 /** A second seeded orchestrator (dev account #2) on the same chain, for the Broadcast case. */
@@ -36,14 +35,6 @@ afterAll(async () => {
   await Promise.all([first?.stop(), net?.stopNode()]);
   await stopAll();
 });
-
-const createPeer: CreatePeer = (o) => new Peer({ ...o, wrtc });
-
-async function quoteFrom(uri: string, job: JobRequest): Promise<Quote> {
-  const reply = decodeMessage(await (await fetch(`${uri}/quote`, { method: "POST", headers: { "content-type": "application/json" }, body: encodeMessage(job) })).text());
-  if (reply.type !== "quote") throw new Error(`no quote from ${uri}: ${JSON.stringify(reply)}`);
-  return reply;
-}
 
 /** Plays a published stream from `uris` as the watch page does, until `count` segments; returns them. */
 async function watch(streamId: string, uris: string[], count: number): Promise<LadderSegment[]> {
