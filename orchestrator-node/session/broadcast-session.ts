@@ -1,7 +1,7 @@
 // One broadcaster's session on this orchestrator: segments arrive over the data channel and each goes through
 // payment check → format check → payment commit (winning tickets made durable) → transcode → signed receipt →
 // result. A refusal at any step is answered with its named error and costs no transcoding.
-import { isAddressEqual, type Hex } from "viem";
+import { concatBytes, isAddressEqual, type Hex } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { InvalidMessage, InvalidTicket, ProtocolError, toWireError } from "../../src/lib/protocol/errors.ts";
 import { chainUnavailableFrom } from "../chain/unavailable.ts";
@@ -9,7 +9,7 @@ import { renditionPayloads, signedReceiptOf, type JobRequest, type Message, type
 import { contentHash, ladderHash, recoverReceiptSigner, signReceipt } from "../../src/lib/protocol/receipt.ts";
 import type { TicketParams } from "../../src/lib/protocol/types.ts";
 import type { Logger } from "../log.ts";
-import type { Rendition } from "../transcode/ladder.ts";
+import { sameSizes, type Rendition } from "../transcode/ladder.ts";
 import { checkSegmentMatchesJob } from "./segment-check.ts";
 
 /** A payment that passed validation but changed nothing yet; commit() makes it count (nonces, balance, queue). */
@@ -148,7 +148,7 @@ export class BroadcastSession {
       orchestrator: this.#o.orchestrator.address,
       round,
     });
-    const payload = concat(renditions.map((r) => r.bytes));
+    const payload = concatBytes(renditions.map((r) => r.bytes));
     await this.#o.send(
       {
         v: 1,
@@ -192,10 +192,7 @@ export class BroadcastSession {
     if (this.#relayAllowance <= 0) throw refuse("sequenceNumber", "more relayed segments than this session has transcoded");
     if (relayed.receipt.jobHash !== this.#jobHash) throw refuse("receipt.jobHash", "names another ladder than this session's");
     if (isAddressEqual(relayed.receipt.orchestrator, this.#o.orchestrator.address)) throw refuse("receipt.orchestrator", "is this orchestrator: its own segments need no relay");
-    const sameLadder =
-      relayed.renditions.length === job.output.length &&
-      relayed.renditions.every((r, i) => r.name === job.output[i]!.name && r.width === job.output[i]!.width && r.height === job.output[i]!.height);
-    if (!sameLadder) throw refuse("renditions", "are not this job's ladder, in its order");
+    if (!sameSizes(relayed.renditions, job.output)) throw refuse("renditions", "are not this job's ladder, in its order");
     const parts = renditionPayloads(relayed, payload);
     parts.forEach((bytes, i) => {
       if (contentHash(bytes) !== relayed.renditions[i]!.contentHash) throw refuse(`renditions[${i}].contentHash`, "does not match the bytes received");
@@ -224,9 +221,3 @@ export class BroadcastSession {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) (out.set(p, offset), (offset += p.byteLength));
-  return out;
-}

@@ -3,6 +3,7 @@
 import type { Address } from "viem";
 import type { JobRequest } from "../../src/lib/protocol/messages.ts";
 import type { PublicStreamIndex } from "../../src/lib/protocol/public-stream.ts";
+import { sameSizes } from "../transcode/ladder.ts";
 
 /** About a minute of 2 s segments: enough for a viewer to join a little behind live and ride out a slow poll. */
 export const DEFAULT_WINDOW_SEGMENTS = 30;
@@ -100,7 +101,7 @@ export class PublicStreams {
     if (this.#closedJobs.has(job) && stream?.job !== job) return;
     if (stream && stream.job !== job) {
       // A new session for this streamId. Someone else's, or another ladder: what viewers saw is not this stream.
-      if (stream.job.broadcaster !== job.broadcaster || !sameLadder(stream.job, job)) {
+      if (stream.job.broadcaster !== job.broadcaster || !sameSizes(stream.job.output, job.output)) {
         this.#forget(stream);
         stream = undefined;
       } else {
@@ -226,13 +227,6 @@ export class PublicStreams {
 
 function ageKey(streamId: string, sequenceNumber: number): string {
   return `${streamId}/${sequenceNumber}`;
-}
-
-function sameLadder(a: JobRequest, b: JobRequest): boolean {
-  return (
-    a.output.length === b.output.length &&
-    a.output.every((r, i) => r.name === b.output[i]?.name && r.width === b.output[i]?.width && r.height === b.output[i]?.height)
-  );
 }
 
 /** A copy when the bytes are a view into a larger buffer (a received message), so the window holds only its own bytes. */

@@ -31,6 +31,11 @@ export class InvalidLadder extends Error {
   }
 }
 
+/** Same names and sizes in the same order (bitrates aside): what viewers of one stream see does not change shape. */
+export function sameSizes(a: readonly Pick<Rendition, "name" | "width" | "height">[], b: readonly Pick<Rendition, "name" | "width" | "height">[]): boolean {
+  return a.length === b.length && a.every((r, i) => r.name === b[i]?.name && r.width === b[i]?.width && r.height === b[i]?.height);
+}
+
 /** H.264 with 4:2:0 chroma needs even dimensions; sizes and counts are bounded so a job cannot exhaust a node. */
 export function validateLadder(ladder: readonly Rendition[]): void {
   if (ladder.length === 0) throw new InvalidLadder("no renditions");

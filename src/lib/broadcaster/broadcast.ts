@@ -114,7 +114,6 @@ export class Broadcast {
     return new Promise<BroadcastResult>((resolve, reject) => {
       let pending = 0;
       let settled = false;
-      let noneLeft: ProtocolError | undefined;
       const launch = (s: OrchestratorSession) => {
         tried.add(s);
         pending++;
@@ -147,11 +146,10 @@ export class Broadcast {
         const session = tried.size < this.#o.candidates.length ? await this.#promote() : undefined;
         if (settled) return;
         if (session && !tried.has(session)) return launch(session);
-        noneLeft ??= new NoOrchestratorLeft({ sequenceNumber: segment.sequenceNumber, tried: tried.size });
         // Slow ones may still answer before their deadline.
         if (pending === 0) {
           settled = true;
-          reject(noneLeft);
+          reject(new NoOrchestratorLeft({ sequenceNumber: segment.sequenceNumber, tried: tried.size }));
         }
       };
       const serving = [...this.#serving];
@@ -297,9 +295,4 @@ export class Broadcast {
 
 function asProtocolError(error: unknown, orchestrator = "unknown"): ProtocolError {
   return error instanceof ProtocolError ? error : new SessionNotOpened({ orchestrator, reason: error instanceof Error ? error.message : String(error) });
-}
-
-/** Resolves with the first promise to fulfil; rejects only when all have rejected. */
-function firstFulfilled<T>(promises: Promise<T>[]): Promise<T> {
-  return Promise.any(promises);
 }

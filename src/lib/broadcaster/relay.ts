@@ -2,8 +2,7 @@
 // fetch them: a viewer polls about once a second, so it may be a segment or two behind. The broadcaster holds their
 // results (receipt and renditions), so it relays the last few to the orchestrator that took over (relayedSegment),
 // and the viewer's follower finds them in its window. Only for published streams.
-import type { Address } from "viem";
-import { isAddressEqual } from "viem";
+import { concatBytes, isAddressEqual, type Address } from "viem";
 import type { RelayedSegment } from "../protocol/messages.ts";
 import { contentHash } from "../protocol/receipt.ts";
 import type { TranscodedSegment } from "./orchestrator-session.ts";
@@ -69,9 +68,7 @@ export class RecentResults {
 /** The relayedSegment message for a result (its renditions' bytes, concatenated in order, are the payload). */
 export function relayedSegmentOf({ result, durationMs }: RelayableResult): { message: RelayedSegment; payload: Uint8Array } {
   const { receipt, sig } = result.receipt;
-  const payload = new Uint8Array(result.renditions.reduce((n, r) => n + r.bytes.byteLength, 0));
-  let offset = 0;
-  for (const r of result.renditions) (payload.set(r.bytes, offset), (offset += r.bytes.byteLength));
+  const payload = concatBytes(result.renditions.map((r) => r.bytes));
   return {
     message: {
       v: 1,
