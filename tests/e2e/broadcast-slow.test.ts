@@ -45,15 +45,17 @@ async function startBroadcast(streamId: string) {
   const job = streamJob(account.address, streamId);
   const quotes = await Promise.all([net.nodeUrl, other.url].map((u) => quoteFrom(u, job)));
   const uris = [net.nodeUrl, other.url];
+  const ticketsSent: { orchestrator: string; sequenceNumber: number; senderNonces: bigint[] }[] = [];
   const broadcast = await Broadcast.start({
     job, account, createPeer, redundancy: 1, standby: 1, segmentTimeoutMs: TIMEOUT_MS,
+    events: { onTicketsSent: (orchestrator, sequenceNumber, senderNonces) => ticketsSent.push({ orchestrator, sequenceNumber, senderNonces }) },
     candidates: quotes.map((q, i) => ({ address: q.orchestrator, uri: uris[i]!, quote: q })),
     requestQuote: (c) => quoteFrom(c.uri, job),
   });
   await waitFor("a warm standby", async () => (broadcast.standby.length === 1 ? true : undefined), 20_000);
   const submit = (n: number) => broadcast.submit({ sequenceNumber: n, bytes: segments[n]!, durationMs: 2000, format: "mp4" });
   const uriOf = (orchestrator: string) => uris[quotes.findIndex((q) => q.orchestrator === orchestrator)]!;
-  return { broadcast, submit, uriOf };
+  return { broadcast, submit, uriOf, ticketsSent };
 }
 
 describe("Broadcast with slow orchestrators", () => {
@@ -77,7 +79,7 @@ describe("Broadcast with slow orchestrators", () => {
   }, 60_000);
 
   it("brings a segment back late, not lost, when every orchestrator is slower than the timeout", async () => {
-    const { broadcast, submit } = await startBroadcast("slow-all");
+    const { broadcast, submit, ticketsSent } = await startBroadcast("slow-all");
     try {
       await submit(0);
       const started = performance.now();
@@ -87,6 +89,11 @@ describe("Broadcast with slow orchestrators", () => {
       expect(performance.now() - started).toBeGreaterThan(TIMEOUT_MS * 2);
       expect(result.sequenceNumber).toBe(1);
       expect(result.renditions.map((r) => r.name)).toEqual(["360p"]);
+      // Both were paid for it, and the tab knows both payments: the one whose result lost may still redeem a winner,
+      // and the page counts it against segment 1 (onTicketsSent), not nowhere.
+      const paidFor1 = ticketsSent.filter((t) => t.sequenceNumber === 1);
+      expect(new Set(paidFor1.map((t) => t.orchestrator)).size).toBe(2);
+      expect(paidFor1.every((t) => t.senderNonces.length > 0)).toBe(true);
       await Promise.all(frozen.map((f) => f.thawed));
     } finally {
       broadcast.stop();

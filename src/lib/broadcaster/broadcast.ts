@@ -22,6 +22,8 @@ export interface BroadcastEvents {
   onOrchestratorDropped?(orchestrator: Address, error: ProtocolError): void;
   /** An orchestrator was too slow for a segment: it steps back to standby, its session kept open. */
   onOrchestratorSlow?(orchestrator: Address, error: ProtocolError): void;
+  /** Tickets went out with a segment, whatever becomes of it (OpenSessionOptions.onTicketsSent). */
+  onTicketsSent?(orchestrator: Address, sequenceNumber: number, senderNonces: bigint[]): void;
 }
 
 export interface BroadcastOptions {
@@ -279,6 +281,7 @@ export class Broadcast {
           createPeer: this.#o.createPeer,
           fetch: this.#o.fetch,
           onClosed: (error) => this.#drop(session, error),
+          onTicketsSent: (sequenceNumber, nonces) => this.#o.events?.onTicketsSent?.(candidate.address, sequenceNumber, nonces),
           requestQuote: () => this.#o.requestQuote(candidate),
         });
         this.#candidateOf.set(session, candidate);

@@ -25,6 +25,7 @@ export interface LiveEvents {
   onSessionOpened?(orchestrator: Address, role: "serving" | "standby"): void;
   onOrchestratorDropped?(orchestrator: Address, error: ProtocolError): void;
   onOrchestratorSlow?(orchestrator: Address, error: ProtocolError): void;
+  onTicketsSent?(orchestrator: Address, sequenceNumber: number, senderNonces: bigint[]): void;
   onSegment?(result: BroadcastResult, source: CapturedSegment): void;
   onSegmentFailed?(sequenceNumber: number, error: ProtocolError): void;
   /** Something that stops the broadcast (the camera, the encoder). */
@@ -114,6 +115,7 @@ export async function goLive(o: GoLiveOptions): Promise<LiveBroadcast> {
     events: {
       onSessionOpened: o.events.onSessionOpened,
       onOrchestratorSlow: o.events.onOrchestratorSlow,
+      onTicketsSent: o.events.onTicketsSent,
       onOrchestratorDropped: (orchestrator, error) => {
         void recordSegment(orchestrator, { ok: false }).catch(() => {});
         o.events.onOrchestratorDropped?.(orchestrator, error);

@@ -56,8 +56,6 @@ export interface TranscodedSegment {
   evPaidWei: bigint;
   /** Times the segment was paid again after a stale-params refusal (0 normally). */
   paidAgain: number;
-  /** The nonces of the tickets that paid for it: a redeemed winner names its nonce on chain. */
-  senderNonces: bigint[];
 }
 
 /** Called once when a segment has had `afterMs` without a result; the wait goes on until the timeout. */
@@ -76,6 +74,11 @@ export interface OpenSessionOptions {
   connectTimeoutMs?: number;
   /** Called once when the session ends for any reason after it opened. */
   onClosed?(error: ProtocolError): void;
+  /**
+   * Called as each payment goes out, result or not: the orchestrator may redeem a ticket of a segment whose result
+   * never came back or lost to a faster one, and the tab still has to know which segment that money paid for.
+   */
+  onTicketsSent?(sequenceNumber: number, senderNonces: bigint[]): void;
   /** A fresh quote from the same orchestrator, for params that ran out while the session was idle (a standby). */
   requestQuote?(): Promise<Quote>;
 }
@@ -118,6 +121,7 @@ export class OrchestratorSession {
   readonly #waiting = new Map<number, Waiting>();
   #closed?: ProtocolError;
   #onClosed?: (error: ProtocolError) => void;
+  readonly #onTicketsSent?: (sequenceNumber: number, senderNonces: bigint[]) => void;
   readonly #requestQuote?: () => Promise<Quote>;
 
   private constructor(o: OpenSessionOptions, peer: SimplePeer.Instance) {
@@ -127,6 +131,7 @@ export class OrchestratorSession {
     this.#peer = peer;
     this.#payer = new TicketPayer(o.account, o.quote.ticketParams, o.quote.price.priceWei);
     this.#onClosed = o.onClosed;
+    this.#onTicketsSent = o.onTicketsSent;
     this.#requestQuote = o.requestQuote;
     this.#channel = new ProtocolMessageChannel(simplePeerFrameChannel(peer), {
       onMessage: (message, payload) => this.#onMessage(message, payload),
@@ -219,6 +224,7 @@ export class OrchestratorSession {
   async #transcodeOnce(segment: OutgoingSegment, timeoutMs: number, started: number, slow?: SlowSignal): Promise<TranscodedSegment> {
     if (this.#closed) throw this.#closed;
     const pending = await this.#payer.pay();
+    const senderNonces = pending.payment.tickets.map((t) => t.ticket.senderNonce);
     const hash = contentHash(segment.bytes);
     const message: Segment = {
       v: 1,
@@ -242,6 +248,7 @@ export class OrchestratorSession {
       }, timeoutMs);
     });
     try {
+      this.#onTicketsSent?.(segment.sequenceNumber, senderNonces);
       await this.#channel.send(message, segment.bytes);
       const uploadMs = performance.now() - started;
       const { message: answer, payload } = await reply;
@@ -261,7 +268,6 @@ export class OrchestratorSession {
         tickets: pending.tickets,
         evPaidWei: pending.evWei,
         paidAgain: 0,
-        senderNonces: pending.payment.tickets.map((t) => t.ticket.senderNonce),
       };
     } finally {
       clearTimeout(timer);
