@@ -73,6 +73,9 @@ describe("chain RPC down and back mid-stream", () => {
     // Every answer during the outage is a result or a named refusal with a next step; none is an internal error.
     for (const answer of [...during, quoteReply]) expect(answer).toMatch(/^(result|quote|error (?!ProtocolError)\w+ \((?!INTERNAL_ERROR)\w+\))$/);
 
+    // Winners queued during the outage use up the sender's reserve share until they are redeemed (LowPMBalance
+    // meanwhile, as during the outage): service is owed once the queue has caught up, not the instant the RPC is back.
+    await waitFor("the outage's winners redeemed", async () => (queuedTickets(node.dataDir).every((t) => t.status === "redeemed") ? true : undefined), 90_000, node.log);
     const after: string[] = [];
     for (let i = 0; i < SEGMENTS_AFTER; i++) after.push(await send());
     b.close();
