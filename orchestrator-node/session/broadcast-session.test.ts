@@ -136,12 +136,13 @@ describe("BroadcastSession", () => {
     expect(sent[0]?.message).toMatchObject({ type: "error", error: { name: "InvalidMessage", data: { field: "contentHash" } } });
   });
 
-  it("sends new ticket params after a winning ticket", async () => {
+  it("sends new ticket params after a winning ticket at once, before the transcode and its result", async () => {
     const newTicketParams = { recipient: orchestrator.address } as TicketParams;
     const { session, sent } = harness({ newTicketParams });
     const clip = await makeClip({ width: 640, height: 360, durationS: 1 });
     await session.handle(segmentOf(clip.bytes, 0, { durationMs: 1000 }), clip.bytes);
-    expect(sent.map((s) => s.message.type)).toEqual(["result", "ticketParamsUpdate"]);
+    // Segments the broadcaster sends during the transcode are paid with the new params, not refused.
+    expect(sent.map((s) => s.message.type)).toEqual(["ticketParamsUpdate", "result"]);
   }, 30_000);
 
   describe("relayed segments (after a failover elsewhere)", () => {

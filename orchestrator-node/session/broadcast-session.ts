@@ -102,7 +102,7 @@ export class BroadcastSession {
       try {
         await this.#takeRelayed(message, payload);
       } catch (error) {
-        this.#o.log.info({ stream: this.streamId, segment: message.sequenceNumber, err: (error as Error).name }, "relayed segment refused");
+        this.#o.log.info({ stream: this.streamId, segment: message.sequenceNumber, err: (error as Error).name, why: (error as Error).message }, "relayed segment refused");
         await this.#sendError(error, message.sequenceNumber);
       }
       return;
@@ -116,7 +116,7 @@ export class BroadcastSession {
     } catch (error) {
       const reason = error instanceof InvalidTicket ? error.data.reason : undefined;
       this.#o.events?.segment("refused", { sequenceNumber: message.sequenceNumber, error: (error as Error).name, ...(reason ? { reason } : {}) });
-      this.#o.log.info({ stream: this.streamId, segment: message.sequenceNumber, err: (error as Error).name }, "segment refused");
+      this.#o.log.info({ stream: this.streamId, segment: message.sequenceNumber, err: (error as Error).name, why: (error as Error).message }, "segment refused");
       await this.#sendError(error, message.sequenceNumber);
     }
   }
@@ -136,6 +136,11 @@ export class BroadcastSession {
     // broadcaster nothing, rather than a paid segment without a result.
     const round = await this.#o.currentRound();
     const { newTicketParams } = await payment.commit();
+    // After a win the old recipientRand is about to become public on chain: the broadcaster pays with new params from
+    // now on. Sent before transcoding, not after the result: every segment it sends meanwhile with the retired params
+    // would be refused and paid again (a transcode is ~1 s; on a busy machine the refusals pushed segments past
+    // their timeout and set off failovers).
+    if (newTicketParams) await this.#o.send({ v: 1, type: "ticketParamsUpdate", streamId: job.streamId, ticketParams: newTicketParams });
 
     const { renditions, transcodeMs } = await this.#o.transcode(job.streamId, bytes, job.output);
     const outputs = renditions.map(({ rendition, bytes: out }) => ({ rendition: rendition.name, hash: contentHash(out) }));
@@ -175,8 +180,6 @@ export class BroadcastSession {
       // The broadcaster has its result and paid for it: a fault in what else the renditions serve is ours alone.
       this.#o.log.error({ stream: this.streamId, segment: segment.sequenceNumber, err: String(error) }, "handing on a transcoded segment failed");
     }
-    // After a win the old recipientRand is about to become public on chain: pay with new params from now on.
-    if (newTicketParams) await this.#o.send({ v: 1, type: "ticketParamsUpdate", streamId: job.streamId, ticketParams: newTicketParams });
   }
 
   /**

@@ -20,16 +20,18 @@ const SLOW_MS = 5_000;
 
 let net: E2eNetwork;
 let other: ExtraNode;
+let third: ExtraNode;
 let segments: Uint8Array[];
 
 beforeAll(async () => {
   net = await startE2eNetwork({ chainPort: 18670, nodePort: 18975, devAccount: 3, nodeSettings: {} });
   other = await startExtraNode(net, { port: 18976, devAccount: 2, settings: {} });
+  third = await startExtraNode(net, { port: 18977, devAccount: 1, settings: {} });
   segments = await makeSegmentedClip({ count: 3 });
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all([other?.stop(), net?.stopNode()]);
+  await Promise.all([other?.stop(), third?.stop(), net?.stopNode()]);
   await stopAll();
 });
 
@@ -40,11 +42,10 @@ async function freeze(uri: string, ms: number): Promise<{ thawed: Promise<void> 
   return { thawed: new Promise((r) => setTimeout(() => r(process.kill(pid, "SIGCONT") && undefined), ms)) };
 }
 
-async function startBroadcast(streamId: string) {
+async function startBroadcast(streamId: string, uris = [net.nodeUrl, other.url]) {
   const account = await net.fundedBroadcaster();
   const job = streamJob(account.address, streamId);
-  const quotes = await Promise.all([net.nodeUrl, other.url].map((u) => quoteFrom(u, job)));
-  const uris = [net.nodeUrl, other.url];
+  const quotes = await Promise.all(uris.map((u) => quoteFrom(u, job)));
   const ticketsSent: { orchestrator: string; sequenceNumber: number; senderNonces: bigint[] }[] = [];
   const broadcast = await Broadcast.start({
     job, account, createPeer, redundancy: 1, standby: 1, segmentTimeoutMs: TIMEOUT_MS,
@@ -64,7 +65,8 @@ describe("Broadcast with slow orchestrators", () => {
     try {
       await submit(0); // a first transcode may itself run past the timeout on a busy machine: whoever serves now
       const [slow] = broadcast.serving;
-      const [other] = broadcast.standby;
+      // The other one: a warm standby, or slow itself if segment 0 was late there.
+      const [other] = [...broadcast.standby, ...broadcast.slow];
       const { thawed } = await freeze(uriOf(slow!), GONE_MS);
       try {
         const result = await submit(1);
@@ -77,6 +79,38 @@ describe("Broadcast with slow orchestrators", () => {
       broadcast.stop();
     }
   }, 60_000);
+
+  it("opens a fresh standby in place of a slow one, and tries the slow one last (it may be dead)", async () => {
+    const { broadcast, submit, uriOf } = await startBroadcast("slow-last", [net.nodeUrl, other.url, third.url]);
+    try {
+      await submit(0);
+      // However segment 0 went, one serves and one (or two) wait: freeze the one serving now, past its deadline.
+      const [first] = broadcast.serving;
+      const { thawed } = await freeze(uriOf(first!), GONE_MS * 2);
+      try {
+        const one = await submit(1);
+        expect(one.orchestrator).not.toBe(first);
+        expect(broadcast.slow).toContain(first);
+        // The third candidate is opened as a warm standby although the frozen one is still open.
+        await waitFor("a fresh standby", async () => (broadcast.standby.length === 1 && broadcast.sessions.length === 3 ? true : undefined), 20_000);
+        const [fresh] = broadcast.standby;
+        expect(fresh).not.toBe(first);
+        // Now the serving one is frozen too: the segment goes to the fresh standby, not back to the frozen one.
+        const [second] = broadcast.serving;
+        const frozen = await freeze(uriOf(second!), GONE_MS);
+        try {
+          const two = await submit(2);
+          expect(two.orchestrator).toBe(fresh);
+        } finally {
+          await frozen.thawed;
+        }
+      } finally {
+        await thawed;
+      }
+    } finally {
+      broadcast.stop();
+    }
+  }, 90_000);
 
   it("brings a segment back late, not lost, when every orchestrator is slower than the timeout", async () => {
     const { broadcast, submit, ticketsSent } = await startBroadcast("slow-all");

@@ -58,6 +58,12 @@ export class Broadcast {
   readonly #o: BroadcastOptions;
   readonly #serving: OrchestratorSession[] = [];
   readonly #standby: OrchestratorSession[] = [];
+  /**
+   * Sessions that stepped back for being slow: still open, but tried only when no warm standby or untried candidate
+   * is left. One killed mid-stream looks slow until WebRTC notices (up to ~30 s): kept among the standbys, it would
+   * be promoted again at the next slow segment, and keep a fresh standby from being opened meanwhile.
+   */
+  readonly #slow: OrchestratorSession[] = [];
   /** Candidates not yet tried, in ranked order. */
   readonly #untried: BroadcastCandidate[];
   readonly #dropped = new Set<string>();
@@ -98,9 +104,14 @@ export class Broadcast {
     return this.#standby.map((s) => s.orchestrator);
   }
 
+  /** Open sessions that stepped back for being slow: the last resort. */
+  get slow(): Address[] {
+    return this.#slow.map((s) => s.orchestrator);
+  }
+
   /** The sessions in use (serving first), e.g. to read their ticket payers. */
   get sessions(): readonly OrchestratorSession[] {
-    return [...this.#serving, ...this.#standby];
+    return [...this.#serving, ...this.#standby, ...this.#slow];
   }
 
   /**
@@ -168,7 +179,7 @@ export class Broadcast {
     const faulty = fault.data.orchestrator.toLowerCase();
     this.#recent?.forget(fault.data.orchestrator as Address);
     for (let i = this.#untried.length - 1; i >= 0; i--) if (this.#untried[i]!.address.toLowerCase() === faulty) this.#untried.splice(i, 1);
-    const session = [...this.#serving, ...this.#standby].find((s) => s.orchestrator.toLowerCase() === faulty);
+    const session = this.sessions.find((s) => s.orchestrator.toLowerCase() === faulty);
     if (session) this.#drop(session, fault);
     else this.#dropped.add(faulty);
     const result = await this.submit(segment);
@@ -191,9 +202,10 @@ export class Broadcast {
   stop(): void {
     this.#stopped = true;
     this.#relayDue.clear();
-    for (const s of [...this.#serving, ...this.#standby]) s.close();
+    for (const s of this.sessions) s.close();
     this.#serving.length = 0;
     this.#standby.length = 0;
+    this.#slow.length = 0;
   }
 
   /** A standby (or else a newly opened session) joins the serving set. */
@@ -204,7 +216,10 @@ export class Broadcast {
     let next = this.#standby.shift();
     while (next?.closed) next = this.#standby.shift();
     next ??= await this.#openNext();
+    next ??= this.#slow.find((s) => !s.closed);
     if (!next) return undefined;
+    const wasSlow = this.#slow.indexOf(next);
+    if (wasSlow >= 0) this.#slow.splice(wasSlow, 1);
     // Two failovers may await the same opening (#openNext is shared): the session joins once.
     if (this.#serving.includes(next)) return next;
     this.#serving.push(next);
@@ -215,22 +230,24 @@ export class Broadcast {
   }
 
   /**
-   * Slow (or paid with params that went stale again and again) is not broken: the session stays open and goes to the back of the standbys, so it serves again when the
-   * others fail (reopening it would be refused while the orchestrator still holds this stream's session).
+   * Slow (or paid with params that went stale again and again) is not broken: the session stays open among the slow
+   * ones, so it serves again when every other fails (reopening it would be refused while the orchestrator still holds
+   * this stream's session), and a fresh standby is opened in its place if a candidate is left.
    */
   #demote(session: OrchestratorSession, error: ProtocolError): void {
     if (this.#stopped || session.closed) return;
     const i = this.#serving.indexOf(session);
     if (i < 0) return;
     this.#serving.splice(i, 1);
-    this.#standby.push(session);
+    this.#slow.push(session);
     this.#o.events?.onOrchestratorSlow?.(session.orchestrator, error);
     if (this.#serving.length < this.#o.redundancy) void this.#promote();
+    else void this.#refillStandby();
   }
 
   #drop(session: OrchestratorSession, error: ProtocolError): void {
     if (this.#stopped) return;
-    for (const list of [this.#serving, this.#standby]) {
+    for (const list of [this.#serving, this.#standby, this.#slow]) {
       const i = list.indexOf(session);
       if (i >= 0) list.splice(i, 1);
     }

@@ -89,8 +89,12 @@ interface Waiting {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** Payments per segment on one session: the first, and retries after stale-params refusals. */
-const MAX_PAYMENT_ATTEMPTS = 3;
+/**
+ * Payments per segment on one session: the first, and retries after stale-params refusals. When nearly every ticket
+ * wins, k segments on their way to one orchestrator with the same params settle one per round (each win retires the
+ * params the others carry); a refusal and its ticketParamsUpdate come at once, so a round is cheap.
+ */
+const MAX_PAYMENT_ATTEMPTS = 5;
 /** How long to wait for the ticketParamsUpdate that normally precedes a stale-params refusal. */
 const PARAMS_UPDATE_WAIT_MS = 1_000;
 
