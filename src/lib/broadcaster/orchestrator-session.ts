@@ -20,7 +20,8 @@ import {
 import { contentHash, ladderHash, recoverReceiptSigner, type SignedTranscodeReceipt } from "../protocol/receipt.ts";
 import { InvalidResult, OrchestratorDisconnected, SegmentTimedOut, SessionNotOpened } from "./errors.ts";
 import { relayedSegmentOf, type RelayableResult } from "./relay.ts";
-import { TicketPayer } from "./ticket-payer.ts";
+import { PaymentTurns, likelyToWin } from "./payment-turns.ts";
+import { TicketPayer, type PendingPayment } from "./ticket-payer.ts";
 
 /** Makes the initiating simple-peer (the browser's bundle, or Node's with wrtc). */
 export type CreatePeer = (options: { initiator: true; trickle: false }) => SimplePeer.Instance;
@@ -97,6 +98,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const MAX_PAYMENT_ATTEMPTS = 5;
 /** How long to wait for the ticketParamsUpdate that normally precedes a stale-params refusal. */
 const PARAMS_UPDATE_WAIT_MS = 1_000;
+/** Longest a payment waits for the outcome of the one before (payment-turns.ts). */
+const PAYMENT_TURN_WAIT_MS = 1_000;
 
 /**
  * A payment refused only because its params went stale while it was on its way: a win retired them (a pipelined
@@ -123,6 +126,7 @@ export class OrchestratorSession {
   readonly #payer: TicketPayer;
   readonly #channel: ProtocolMessageChannel;
   readonly #waiting = new Map<number, Waiting>();
+  readonly #turns = new PaymentTurns();
   #closed?: ProtocolError;
   #onClosed?: (error: ProtocolError) => void;
   readonly #onTicketsSent?: (sequenceNumber: number, senderNonces: bigint[]) => void;
@@ -227,7 +231,19 @@ export class OrchestratorSession {
 
   async #transcodeOnce(segment: OutgoingSegment, timeoutMs: number, started: number, slow?: SlowSignal): Promise<TranscodedSegment> {
     if (this.#closed) throw this.#closed;
-    const pending = await this.#payer.pay();
+    const turn = await this.#turns.take(PAYMENT_TURN_WAIT_MS);
+    if (this.#closed) {
+      turn.settle();
+      throw this.#closed;
+    }
+    let pending: PendingPayment;
+    try {
+      pending = await this.#payer.pay();
+    } catch (error) {
+      turn.settle();
+      throw error;
+    }
+    if (!likelyToWin(pending.tickets, pending.payment.tickets[0]?.ticket.winProb ?? 0n)) turn.settle();
     const senderNonces = pending.payment.tickets.map((t) => t.ticket.senderNonce);
     const hash = contentHash(segment.bytes);
     const message: Segment = {
@@ -253,6 +269,7 @@ export class OrchestratorSession {
     });
     try {
       this.#onTicketsSent?.(segment.sequenceNumber, senderNonces);
+      turn.sent();
       await this.#channel.send(message, segment.bytes);
       const uploadMs = performance.now() - started;
       const { message: answer, payload } = await reply;
@@ -274,6 +291,7 @@ export class OrchestratorSession {
         paidAgain: 0,
       };
     } finally {
+      turn.settle();
       clearTimeout(timer);
       clearTimeout(slowTimer);
       this.#waiting.delete(segment.sequenceNumber);
@@ -299,6 +317,7 @@ export class OrchestratorSession {
     this.#closed = error;
     for (const waiting of this.#waiting.values()) waiting.reject(error);
     this.#waiting.clear();
+    this.#turns.settleSent();
     this.#peer.destroy();
     this.#onClosed?.(error);
   }
@@ -307,6 +326,7 @@ export class OrchestratorSession {
     if (message.type === "ticketParamsUpdate") {
       // The old params' recipientRand is about to be revealed on chain (a win) or the round moved: switch now.
       this.#payer.updateParams(message.ticketParams);
+      this.#turns.settleSent();
       for (const wake of this.#paramsWaiters.splice(0)) wake();
       return;
     }
