@@ -20,7 +20,7 @@ export interface BroadcastEvents {
   onSessionOpened?(orchestrator: Address, role: "serving" | "standby"): void;
   /** An orchestrator failed a segment or its connection: it is out of this broadcast. */
   onOrchestratorDropped?(orchestrator: Address, error: ProtocolError): void;
-  /** An orchestrator was too slow for a segment: it steps back to standby, its session kept open. */
+  /** An orchestrator was too slow for a segment: it steps back behind the standbys (Broadcast.slow), its session kept open. */
   onOrchestratorSlow?(orchestrator: Address, error: ProtocolError): void;
   /** Tickets went out with a segment, whatever becomes of it (OpenSessionOptions.onTicketsSent). */
   onTicketsSent?(orchestrator: Address, sequenceNumber: number, senderNonces: bigint[]): void;
@@ -116,7 +116,7 @@ export class Broadcast {
 
   /**
    * Sends a segment; resolves with the first verified result, failing over until one comes or nobody is left. An
-   * orchestrator without a result after segmentTimeoutMs steps back to standby and the segment goes to the next one
+   * orchestrator without a result after segmentTimeoutMs steps back behind the standbys and the segment goes to the next one
    * at once, but its answer is still awaited until segmentDeadlineMs: on a machine that is slow everywhere, a late
    * segment is better than none, and whichever result comes first is taken.
    */
