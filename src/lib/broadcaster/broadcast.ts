@@ -7,6 +7,7 @@ import { ProtocolError } from "../protocol/errors.ts";
 import type { JobRequest, Quote } from "../protocol/messages.ts";
 import { NoOrchestratorLeft, OrchestratorDisconnected, SegmentTimedOut, SessionNotOpened } from "./errors.ts";
 import { OrchestratorSession, refusedForStaleParams, type CreatePeer, type OutgoingSegment, type TranscodedSegment } from "./orchestrator-session.ts";
+import { DEADLINE_PER_TIMEOUT } from "./deadlines.ts";
 import { RecentResults } from "./relay.ts";
 
 /** An orchestrator the broadcaster may use, best first; `quote` is the one discovery got, if still fresh. */
@@ -50,9 +51,6 @@ export interface BroadcastResult extends TranscodedSegment {
   /** Orchestrators that failed this segment before the one that returned it. */
   failedOver: Address[];
 }
-
-/** A slow orchestrator's result is awaited this many segment timeouts in all (segmentDeadlineMs's default). */
-const DEADLINE_PER_TIMEOUT = 3;
 
 export class Broadcast {
   readonly #o: BroadcastOptions;
