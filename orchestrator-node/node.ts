@@ -101,6 +101,7 @@ export async function startOrchestratorNode(config: NodeConfig, log: Logger): Pr
     serviceIds: config.services.map((s) => s.id),
     maxSessions: config.maxSessions,
     sessionsInUse: () => sessions.count,
+    holdsSession: (job) => sessions.holds(job),
     chain,
   };
 

@@ -19,6 +19,7 @@ function context(o: Partial<QuoteContext> = {}): QuoteContext {
     serviceIds: ["CPUTranscoding"],
     maxSessions: 4,
     sessionsInUse: () => 1,
+    holdsSession: () => false,
     chain: {
       blockNumber: async () => 1_000n,
       currentRound: async () => 7n,
@@ -84,6 +85,12 @@ describe("buildQuote", () => {
 
   it("answers OrchestratorBusy when every session is taken", async () => {
     await expect(buildQuote(context({ sessionsInUse: () => 4 }), job)).rejects.toBeInstanceOf(OrchestratorBusy);
+  });
+
+  it("quotes a stream that holds one of the sessions even when every session is taken (fresh params after a round)", async () => {
+    const full = context({ sessionsInUse: () => 4, holdsSession: (j) => j.streamId === job.streamId });
+    await expect(buildQuote(full, job)).resolves.toMatchObject({ type: "quote", streamId: job.streamId });
+    await expect(buildQuote(full, { ...job, streamId: "stream-2" })).rejects.toBeInstanceOf(OrchestratorBusy);
   });
 
   it("refuses a service it does not offer, and a ladder it cannot produce, naming the field", async () => {

@@ -36,6 +36,11 @@ export interface QuoteContext {
   serviceIds: readonly string[];
   maxSessions: number;
   sessionsInUse(): number;
+  /**
+   * Whether the job's stream holds a session here already: it asks again for params when the round took its own
+   * (the broadcaster's OrchestratorSession.requestQuote), and a full house must not refuse the stream it is serving.
+   */
+  holdsSession(job: JobRequest): boolean;
   chain: ChainView;
   nowMs?: () => number;
 }
@@ -86,7 +91,7 @@ export async function buildQuote(ctx: QuoteContext, job: JobRequest): Promise<Qu
     throw error;
   }
   const capacityLeft = ctx.maxSessions - ctx.sessionsInUse();
-  if (capacityLeft <= 0) {
+  if (capacityLeft <= 0 && !ctx.holdsSession(job)) {
     throw new OrchestratorBusy({ orchestrator: ctx.orchestrator, maxSessions: ctx.maxSessions, retryAfterMs: BUSY_RETRY_AFTER_MS });
   }
 

@@ -52,6 +52,12 @@ export class SessionManager {
     return this.#open.size;
   }
 
+  /** Whether this job's stream, from the same broadcaster, holds one of the sessions already. */
+  holds(job: Pick<JobRequest, "streamId" | "broadcaster">): boolean {
+    const open = this.#open.get(job.streamId);
+    return open !== undefined && open.job.broadcaster.toLowerCase() === job.broadcaster.toLowerCase();
+  }
+
   /** Validates the offer's job, opens the data channel and returns the answer; throws a ProtocolError otherwise. */
   async open(offer: SessionOffer): Promise<SessionAnswer> {
     const { job } = offer;

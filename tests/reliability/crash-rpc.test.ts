@@ -3,7 +3,11 @@
 // transcoded result or a named error, never an internal one; once it is back, service resumes and every winning
 // ticket, queued while the chain was away, is redeemed exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Address } from "viem";
+import { createWalletClient, http, type Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { chainFor } from "../../orchestrator-node/chain/clients.ts";
+import { devAccountPrivateKey } from "../../orchestrator-node/keys/node-key.ts";
+import { roundsManagerAbi, ticketBrokerAbi } from "../../src/lib/chain/abis.generated.ts";
 import { stopAll } from "../../scripts/lib/processes.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../src/lib/protocol/messages.ts";
 import { makeSegmentedClip } from "../media/make-clip.ts";
@@ -29,11 +33,31 @@ let node: NodeProcess;
 beforeAll(async () => {
   net = await startE2eNetwork({ chainPort: 19640, nodePort: 19641, devAccount: 1, nodeSettings: PRICE });
   proxy = await startProxy({ listenPort: 19642, targetPort: 19640 });
+  await outlastOutage(net);
   node = await startNodeProcess({
     rpcUrl: proxy.url, deploymentsFile: await deploymentsFileFor(net.deployments), devAccount: 2, port: 19643,
     settings: { ...PRICE, redeemIntervalMs: 1_000 },
   });
 }, 300_000);
+
+/**
+ * A winner is redeemable from its creation round for ticketValidityPeriodRounds rounds: on the local chain (a block a
+ * second, 20-block rounds, 2 rounds) 20–40 s, on production parameters days. No node can redeem while its RPC is
+ * away, so an outage longer than that loses winners to expiry whatever the node does (docs/RELIABILITY.md, Known
+ * limits; the full 30 s outage did). The owner lengthens the validity to outlast the outage, as it does on a real
+ * chain, before the node reads it at start.
+ */
+async function outlastOutage(network: E2eNetwork): Promise<void> {
+  const { TicketBroker, RoundsManager } = network.deployments.contracts;
+  const roundLength = await network.chain.readContract({ address: RoundsManager, abi: roundsManagerAbi, functionName: "roundLength" });
+  const rounds = 2n + BigInt(Math.ceil(OUTAGE_MS / 1000 / Number(roundLength)));
+  const owner = createWalletClient({ account: privateKeyToAccount(devAccountPrivateKey(0)), transport: http(network.rpcUrl), chain: chainFor(network.deployments.chainId, network.rpcUrl) });
+  // A sender's unlock must outlast its tickets (the broker refuses otherwise): lengthened first.
+  for (const [functionName, value] of [["setUnlockPeriodRounds", rounds + 1n], ["setTicketValidityPeriodRounds", rounds]] as const) {
+    const hash = await owner.writeContract({ address: TicketBroker, abi: ticketBrokerAbi, functionName, args: [value] });
+    await network.chain.waitForTransactionReceipt({ hash });
+  }
+}
 
 afterAll(async () => {
   await proxy?.restore().catch(() => undefined);

@@ -53,6 +53,10 @@ describe("load", () => {
     for (const refusal of busy) expect(refusal).toMatch(/OrchestratorBusy/);
     const served = broadcasters.filter((_x, i) => opened[i] === "open");
     expect(served).toHaveLength(MAX_SESSIONS);
+    // A served stream asks again for params, as after a round change: the full house quotes it, and only it.
+    for (const { b, job } of served) await expect(b.quote(job)).resolves.toMatchObject({ type: "quote" });
+    const turnedAway = broadcasters.find((_x, i) => opened[i] !== "open")!;
+    await expect(turnedAway.b.quote(turnedAway.job)).rejects.toThrow(/OrchestratorBusy/);
 
     // The burst runs while the admitted broadcasters stream.
     const burst = inBatches(BURST, 32, (i) =>
