@@ -1,5 +1,6 @@
 // The tab's Broadcast against slow orchestrators, on two real nodes: a node made slow for real (SIGSTOP, then SIGCONT)
-// past the segment timeout. No test here times the broadcaster; the freezes set what cannot happen before when. The segment goes to the next one at once, and the slow one's answer is still awaited: when
+// past the segment timeout. No test here times the broadcaster; the freezes set what cannot happen before when. The
+// segment also goes to the next one (one such hedge at a time), and the slow one's answer is still awaited: when
 // every orchestrator is slow, the segment comes back late instead of failing (CI's verification run, every segment
 // spot-checked on 2 cores, once lost 24 segments to timeouts everywhere).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +16,8 @@ import { createPeer, quoteFrom } from "./tab-broadcaster-parts.ts";
 const TIMEOUT_MS = 2_000;
 /** Past the deadline: the frozen node cannot answer in time, whatever the machine's load. */
 const GONE_MS = 8_000;
+/** Past the timeout and a payment turn's wait (≤ 1 s), within the deadline. */
+const BUSY_MS = 4_000;
 /** Past both timeouts (2 × TIMEOUT_MS), within the first one's deadline. */
 const SLOW_MS = 5_000;
 
@@ -46,10 +49,10 @@ async function startBroadcast(streamId: string, uris = [net.nodeUrl, other.url])
   const account = await net.fundedBroadcaster();
   const job = streamJob(account.address, streamId);
   const quotes = await Promise.all(uris.map((u) => quoteFrom(u, job)));
-  const ticketsSent: { orchestrator: string; sequenceNumber: number; senderNonces: bigint[] }[] = [];
+  const ticketsSent: { orchestrator: string; sequenceNumber: number; senderNonces: bigint[]; at: number }[] = [];
   const broadcast = await Broadcast.start({
     job, account, createPeer, redundancy: 1, standby: 1, segmentTimeoutMs: TIMEOUT_MS,
-    events: { onTicketsSent: (orchestrator, sequenceNumber, senderNonces) => ticketsSent.push({ orchestrator, sequenceNumber, senderNonces }) },
+    events: { onTicketsSent: (orchestrator, sequenceNumber, senderNonces) => ticketsSent.push({ orchestrator, sequenceNumber, senderNonces, at: performance.now() }) },
     candidates: quotes.map((q, i) => ({ address: q.orchestrator, uri: uris[i]!, quote: q })),
     requestQuote: (c) => quoteFrom(c.uri, job),
   });
@@ -111,6 +114,32 @@ describe("Broadcast with slow orchestrators", () => {
       broadcast.stop();
     }
   }, 90_000);
+
+  it("hedges one slow segment at a time: the next slow one goes on only when the first is back", async () => {
+    const { broadcast, submit, uriOf, ticketsSent } = await startBroadcast("slow-budget");
+    try {
+      await submit(0);
+      const [gone] = broadcast.serving;
+      const [other] = [...broadcast.standby, ...broadcast.slow];
+      // Both segments go to the frozen one and turn slow together; the other is frozen a while too, so that
+      // segment 1's hedge cannot come back before BUSY_MS.
+      const started = performance.now();
+      const frozen = await Promise.all([freeze(uriOf(gone!), GONE_MS), freeze(uriOf(other!), BUSY_MS)]);
+      try {
+        const [one, two] = await Promise.all([submit(1), submit(2)]);
+        expect([one.orchestrator, two.orchestrator]).toEqual([other, other]);
+        const paidTo = (seq: number) => ticketsSent.find((t) => t.sequenceNumber === seq && t.orchestrator === other)!.at - started;
+        // Segment 1 was hedged at the timeout, while the other was still frozen; segment 2 waited for its slot,
+        // which segment 1 freed when it came back, after the thaw. (Without the budget both went at the timeout.)
+        expect(paidTo(1)).toBeLessThan(BUSY_MS);
+        expect(paidTo(2)).toBeGreaterThanOrEqual(BUSY_MS);
+      } finally {
+        await Promise.all(frozen.map((f) => f.thawed));
+      }
+    } finally {
+      broadcast.stop();
+    }
+  }, 60_000);
 
   it("brings a segment back late, not lost, when every orchestrator is slower than the timeout", async () => {
     const { broadcast, submit, ticketsSent } = await startBroadcast("slow-all");

@@ -8,6 +8,7 @@ import type { JobRequest, Quote } from "../protocol/messages.ts";
 import { NoOrchestratorLeft, OrchestratorDisconnected, SegmentTimedOut, SessionNotOpened } from "./errors.ts";
 import { OrchestratorSession, refusedForStaleParams, type CreatePeer, type OutgoingSegment, type TranscodedSegment } from "./orchestrator-session.ts";
 import { DEADLINE_PER_TIMEOUT } from "./deadlines.ts";
+import { HedgeBudget, type HedgeClaim } from "./hedge-budget.ts";
 import { RecentResults } from "./relay.ts";
 
 /** An orchestrator the broadcaster may use, best first; `quote` is the one discovery got, if still fresh. */
@@ -52,6 +53,9 @@ export interface BroadcastResult extends TranscodedSegment {
   failedOver: Address[];
 }
 
+/** One hedge at a time: a failed orchestrator's segments are hedged one after another, each as the last comes back. */
+const MAX_HEDGES_IN_FLIGHT = 1;
+
 export class Broadcast {
   readonly #o: BroadcastOptions;
   readonly #serving: OrchestratorSession[] = [];
@@ -71,6 +75,8 @@ export class Broadcast {
   readonly #recent?: RecentResults;
   /** Sessions that took over serving and have not been sent the recent results yet: after their first result. */
   readonly #relayDue = new Set<OrchestratorSession>();
+  /** Slow segments hedged at once (hedge-budget.ts): enough for one orchestrator's failure, not a loaded machine's. */
+  readonly #hedges = new HedgeBudget(MAX_HEDGES_IN_FLIGHT);
   #stopped = false;
 
   private constructor(o: BroadcastOptions) {
@@ -114,9 +120,10 @@ export class Broadcast {
 
   /**
    * Sends a segment; resolves with the first verified result, failing over until one comes or nobody is left. An
-   * orchestrator without a result after segmentTimeoutMs steps back behind the standbys and the segment goes to the next one
-   * at once, but its answer is still awaited until segmentDeadlineMs: on a machine that is slow everywhere, a late
-   * segment is better than none, and whichever result comes first is taken.
+   * orchestrator without a result after segmentTimeoutMs steps back behind the standbys and the segment also goes to
+   * the next one (a hedge) as soon as a hedge slot is free, but its answer is still awaited until segmentDeadlineMs:
+   * on a machine that is slow everywhere, a late segment is better than none, and whichever result comes first is
+   * taken.
    */
   submit(segment: OutgoingSegment): Promise<BroadcastResult> {
     const failedOver: Address[] = [];
@@ -125,6 +132,13 @@ export class Broadcast {
     return new Promise<BroadcastResult>((resolve, reject) => {
       let pending = 0;
       let settled = false;
+      /** This segment's hedge slot (hedge-budget.ts), claimed at its first slow try; hedging once it is granted. */
+      let hedge: HedgeClaim | undefined;
+      let hedging = false;
+      const settle = () => {
+        settled = true;
+        hedge?.done();
+      };
       const launch = (s: OrchestratorSession) => {
         tried.add(s);
         pending++;
@@ -132,13 +146,16 @@ export class Broadcast {
           if (settled) return;
           failedOver.push(s.orchestrator);
           this.#demote(s, new SegmentTimedOut({ orchestrator: s.orchestrator, sequenceNumber: segment.sequenceNumber, timeoutMs: this.#o.segmentTimeoutMs }));
-          void next();
+          // The first slow try claims a slot (and may wait for one, still awaited meanwhile); a later slow try of a
+          // segment already hedging goes on at once.
+          if (!hedge) hedge = this.#hedges.claim(() => ((hedging = true), void next()));
+          else if (hedging) void next();
         };
         s.transcode(segment, deadlineMs, { afterMs: this.#o.segmentTimeoutMs, onSlow }).then(
           (result) => {
             pending--;
             if (settled) return;
-            settled = true;
+            settle();
             this.#recent?.remember({ result, durationMs: segment.durationMs });
             this.#relayRecent(result.orchestrator);
             resolve({ ...result, failedOver: failedOver.filter((a) => a !== result.orchestrator) });
@@ -148,6 +165,7 @@ export class Broadcast {
             if (!failedOver.includes(s.orchestrator)) failedOver.push(s.orchestrator);
             if (error instanceof SegmentTimedOut || refusedForStaleParams(error)) this.#demote(s, asProtocolError(error));
             else this.#drop(s, asProtocolError(error));
+            // A failed try leaves nobody on the segment: the next one is tried at once, hedge slot or not.
             if (!settled) void next();
           },
         );
@@ -159,7 +177,7 @@ export class Broadcast {
         if (session && !tried.has(session)) return launch(session);
         // Slow ones may still answer before their deadline.
         if (pending === 0) {
-          settled = true;
+          settle();
           reject(new NoOrchestratorLeft({ sequenceNumber: segment.sequenceNumber, tried: tried.size }));
         }
       };

@@ -6,10 +6,11 @@ export const DEADLINE_PER_TIMEOUT = 3;
 
 /**
  * How long after the segment that follows it a segment may still be published, when each try gets `segmentTimeoutMs`
- * before the next orchestrator is tried and `tries` orchestrators are: the last try starts (tries − 1) timeouts after
- * the segment was sent and is awaited DEADLINE_PER_TIMEOUT timeouts, while the next segment was sent one segment later
- * and may be out at once. One more timeout covers a viewer's poll and fetch.
+ * before the segment is also sent to the next orchestrator and `tries` orchestrators are tried. A hedge waits for a
+ * slot (hedge-budget.ts), and a try that fails outright does so at its deadline at worst, so the last try starts at
+ * most (tries − 1) deadlines after the segment was sent, and is awaited one deadline; the next segment was sent one
+ * segment later and may be out at once. One more timeout covers a viewer's poll and fetch.
  */
 export function latePublishMs(segmentTimeoutMs: number, segmentDurationMs: number, tries: number): number {
-  return (tries - 1 + DEADLINE_PER_TIMEOUT + 1) * segmentTimeoutMs - segmentDurationMs;
+  return (tries * DEADLINE_PER_TIMEOUT + 1) * segmentTimeoutMs - segmentDurationMs;
 }

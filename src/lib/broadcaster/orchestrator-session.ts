@@ -270,7 +270,9 @@ export class OrchestratorSession {
     try {
       this.#onTicketsSent?.(segment.sequenceNumber, senderNonces);
       turn.sent();
-      await this.#channel.send(message, segment.bytes);
+      // The deadline holds for the upload too: a frozen orchestrator stops reading, and the send would wait on it
+      // past the deadline (and the deadline's rejection went unhandled meanwhile).
+      await Promise.race([this.#channel.send(message, segment.bytes), reply.then(() => undefined)]);
       const uploadMs = performance.now() - started;
       const { message: answer, payload } = await reply;
       const roundTripMs = performance.now() - started;
