@@ -121,18 +121,20 @@ describe("Broadcast with slow orchestrators", () => {
       await submit(0);
       const [gone] = broadcast.serving;
       const [other] = [...broadcast.standby, ...broadcast.slow];
-      // Both segments go to the frozen one and turn slow together; the other is frozen a while too, so that
-      // segment 1's hedge cannot come back before BUSY_MS.
+      // Both segments go to the frozen one and turn slow together; the other is frozen a while too, so that the
+      // first hedge cannot come back before BUSY_MS.
       const started = performance.now();
       const frozen = await Promise.all([freeze(uriOf(gone!), GONE_MS), freeze(uriOf(other!), BUSY_MS)]);
       try {
         const [one, two] = await Promise.all([submit(1), submit(2)]);
         expect([one.orchestrator, two.orchestrator]).toEqual([other, other]);
         const paidTo = (seq: number) => ticketsSent.find((t) => t.sequenceNumber === seq && t.orchestrator === other)!.at - started;
-        // Segment 1 was hedged at the timeout, while the other was still frozen; segment 2 waited for its slot,
-        // which segment 1 freed when it came back, after the thaw. (Without the budget both went at the timeout.)
-        expect(paidTo(1)).toBeLessThan(BUSY_MS);
-        expect(paidTo(2)).toBeGreaterThanOrEqual(BUSY_MS);
+        // Whichever turned slow first was hedged at the timeout, while the other was still frozen; the second waited
+        // for the slot, which the first freed when it came back, after the thaw. (Without the budget both went at
+        // the timeout.)
+        const [hedgedAtOnce, waited] = [paidTo(1), paidTo(2)].sort((a, b) => a - b);
+        expect(hedgedAtOnce).toBeLessThan(BUSY_MS);
+        expect(waited).toBeGreaterThanOrEqual(BUSY_MS);
       } finally {
         await Promise.all(frozen.map((f) => f.thawed));
       }

@@ -172,7 +172,7 @@ export class Broadcast {
       };
       const next = async () => {
         // Each candidate at most once per segment: requeued ones come round again only for later segments.
-        const session = tried.size < this.#o.candidates.length ? await this.#promote() : undefined;
+        const session = tried.size < this.#o.candidates.length ? await this.#promote(tried) : undefined;
         if (settled) return;
         if (session && !tried.has(session)) return launch(session);
         // Slow ones may still answer before their deadline.
@@ -225,14 +225,17 @@ export class Broadcast {
   }
 
   /** A standby (or else a newly opened session) joins the serving set. */
-  async #promote(): Promise<OrchestratorSession | undefined> {
+  async #promote(triedForSegment: ReadonlySet<OrchestratorSession> = new Set()): Promise<OrchestratorSession | undefined> {
     if (this.#stopped) return undefined;
-    const live = this.#serving.find((s) => !s.closed);
+    // A segment's failover wants someone it has not tried: the one serving now may be one it already waited on.
+    const fresh = (s: OrchestratorSession) => !s.closed && !triedForSegment.has(s);
+    const live = this.#serving.find(fresh);
     if (live) return live; // another segment's failover already promoted one
+    if (this.#serving.filter((s) => !s.closed).length >= this.#o.redundancy) return this.#lend(fresh);
     let next = this.#standby.shift();
     while (next?.closed) next = this.#standby.shift();
     next ??= await this.#openNext();
-    next ??= this.#slow.find((s) => !s.closed);
+    next ??= this.#slow.find(fresh);
     if (!next) return undefined;
     const wasSlow = this.#slow.indexOf(next);
     if (wasSlow >= 0) this.#slow.splice(wasSlow, 1);
@@ -243,6 +246,24 @@ export class Broadcast {
     this.#o.events?.onSessionOpened?.(next.orchestrator, "serving");
     void this.#refillStandby();
     return next;
+  }
+
+  /**
+   * Someone for one segment that every serving session already had: a standby, a slow one, or a newly opened standby,
+   * which stays where it is. Promoting it would add a serving session, and every later segment would go to both.
+   */
+  async #lend(fresh: (s: OrchestratorSession) => boolean): Promise<OrchestratorSession | undefined> {
+    const kept = this.#standby.find(fresh) ?? this.#slow.find(fresh);
+    if (kept) return kept;
+    const opened = await this.#openNext();
+    if (!opened) return undefined;
+    if (this.#stopped) {
+      opened.close();
+      return undefined;
+    }
+    this.#standby.push(opened);
+    this.#o.events?.onSessionOpened?.(opened.orchestrator, "standby");
+    return opened;
   }
 
   /**
